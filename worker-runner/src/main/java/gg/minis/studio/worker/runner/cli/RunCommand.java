@@ -16,6 +16,7 @@ import gg.minis.studio.worker.runner.update.UpdateCheck;
 import gg.minis.studio.worker.runner.update.UpdateChecker;
 import gg.minis.studio.worker.runner.update.UpdateStateFile;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -29,9 +30,13 @@ import picocli.CommandLine.ParentCommand;
         description = {"Register on first start, then take jobs from the studio until stopped.",
             "Also serves the local API on 127.0.0.1 (port local_api_port, or STUDIO_WORKER_LOCAL_API_PORT; the URL "
                 + "and token are in local-api.json beside the config), from the start, before registration.",
+            "When the studio side ends (refused token, rejected registration, unreachable) the local API keeps "
+                + "serving; a registration reset starts the studio side again.",
             "Ctrl-C or SIGTERM finishes the running job (or fails it after the grace period), then closes cleanly."})
 final class RunCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+    /** After running out of connect attempts with the local API up, the studio side tries again this much later. */
+    static final Duration STUDIO_RETRY_AFTER = Duration.ofMinutes(5);
 
     @ParentCommand
     RunnerMain root;
@@ -66,6 +71,10 @@ final class RunCommand implements Callable<Integer> {
                     .paused(paused)
                     .build();
             LocalApiServer api = startLocalApi(daemon, config);
+            if (api != null) {
+                // The local API outlives the studio side: a revoked token or an outage does not stop local work.
+                daemon.keepServingLocally(STUDIO_RETRY_AFTER);
+            }
             if (console && api == null) {
                 throw new UserError(ExitCodes.FAILURE, "--console needs the local API, which did not start (see the "
                         + "log line above)");

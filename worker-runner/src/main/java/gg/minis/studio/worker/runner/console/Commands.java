@@ -143,8 +143,12 @@ final class Commands {
         TextTable.pair(out, w, "registration", reg.hasNonNull("workerId") && phase.equals("approved")
                 ? phase + ": worker " + reg.path("workerId").asText() : phase);
         JsonNode session = s.path("session");
+        JsonNode ended = s.path("studioEnded");
         String sessionText;
-        if (session.isMissingNode() || session.isNull()) {
+        if (ended.isObject()) {
+            sessionText = "stopped (" + ended.path("exit").asText().replace('_', ' ') + "): "
+                    + ended.path("advice").asText();
+        } else if (session.isMissingNode() || session.isNull()) {
             sessionText = "not started (registering)";
         } else {
             sessionText = (session.path("connected").asBoolean() ? "connected" : "disconnected")

@@ -27,11 +27,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -52,6 +55,15 @@ import org.slf4j.LoggerFactory;
 public final class Daemon {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
+    /**
+     * Why the studio side stopped for good while the local side keeps serving ({@link Builder#keepServingLocally}).
+     *
+     * @param exit   how the studio side ended
+     * @param at     when
+     * @param advice what brings it back, in a sentence
+     */
+    public record StudioEnd(Worker.Exit exit, Instant at, String advice) {}
+
     /** The studio session as status displays show it; null in {@link Status} while registering. */
     public record SessionState(boolean connected, boolean welcomed, int pendingResults, int consecutiveFailures) {}
 
@@ -59,11 +71,12 @@ public final class Daemon {
      * A snapshot for {@code /daemon/status} and the console. Holds no credential: ids, flags and counts only.
      *
      * @param registrationPhase pristine, pending, approved or rejected (unknown when the config cannot be read)
+     * @param studioEnded       why the studio side stopped while the local side serves on; null while it runs
      */
     public record Status(String version, long pid, Path configFile, String engine, String studio, Instant startedAt,
             boolean paused, boolean busy, boolean shuttingDown, String registrationPhase, String workerId,
-            SessionState session, JobHistory.Entry currentJob, List<JobHistory.Entry> recentJobs,
-            double vramTotalGb) {}
+            SessionState session, StudioEnd studioEnded, JobHistory.Entry currentJob,
+            List<JobHistory.Entry> recentJobs, double vramTotalGb) {}
 
     /** What a config update changed; the worker applies most settings at its next start. */
     public record ConfigUpdate(List<String> changed, WorkerConfig config) {}
@@ -84,11 +97,15 @@ public final class Daemon {
     private final SessionListener listener;
     private final Instant startedAt = Instant.now();
     private final AtomicBoolean restartRequested = new AtomicBoolean();
+    private volatile Duration studioRetryAfter; // null: run() returns when the studio side ends
+    private final Object studioSideEnded = new Object();
 
     private volatile Worker worker;
     private volatile boolean paused;
     private volatile boolean shutdownRequested;
     private volatile String studio;
+    private volatile StudioEnd studioEnded;
+    private volatile boolean studioSideRunning;
 
     private Daemon(Builder b) throws ConfigException {
         this.store = b.store;
@@ -127,13 +144,17 @@ public final class Daemon {
 
     /**
      * Registers if needed and serves the studio until {@link #shutdown()} (or the studio ends it: auth failure,
-     * rejection, out of attempts). Blocks. On the way out waits for a running local job (cancelling it after the
-     * session's shutdown grace) so the caller may close the engine.
+     * rejection, out of attempts). Blocks. After {@link #keepServingLocally} an end of the studio side does not
+     * return: local jobs go on, a registration reset starts the studio side again (and, after running out of connect
+     * attempts, so does the retry delay), and the studio side's exit is returned at {@link #shutdown()}. On the way
+     * out waits for a running local job (cancelling it after the session's shutdown grace) so the caller may close
+     * the engine.
      */
     public Worker.Exit run() throws IOException, InterruptedException, ConfigException {
         if (!restored.getAndSet(true) && !catalog.pinned().isEmpty()) {
             Thread.ofPlatform().daemon(true).name("model-restore-start").start(residency::restore);
         }
+        studioSideRunning = true;
         try {
             while (true) {
                 WorkerConfig config = store.loadOrCreate();
@@ -158,11 +179,68 @@ public final class Daemon {
                     log.info("registration reset: registering again with {}", studio);
                     continue;
                 }
+                if (exit != Worker.Exit.STOPPED && studioRetryAfter != null && !shutdownRequested && awaitStudioRestart(exit)) {
+                    continue;
+                }
                 return exit;
             }
         } finally {
+            studioSideRunning = false;
             shutdownRequested = true;
             localJobs.drain((sessionSettings != null ? sessionSettings : SessionSettings.defaults()).shutdownGrace());
+        }
+    }
+
+    /** Waits, serving locally, until the studio side should start again (true) or the daemon shuts down (false). */
+    private boolean awaitStudioRestart(Worker.Exit exit) throws InterruptedException {
+        String advice = switch (exit) {
+            case AUTH_FAILED -> "the studio refused this worker's token; reset the registration (console or POST "
+                    + "/daemon/registration/reset) to register again";
+            case REGISTRATION_REJECTED -> "the operator rejected the registration; reset it (console or POST "
+                    + "/daemon/registration/reset) to ask again";
+            case OUT_OF_ATTEMPTS -> "the studio could not be reached; trying again at "
+                    + Instant.now().plus(studioRetryAfter).truncatedTo(ChronoUnit.SECONDS)
+                    + " (or at a registration reset)";
+            case STOPPED -> throw new IllegalArgumentException("not an end: " + exit);
+        };
+        studioEnded = new StudioEnd(exit, Instant.now(), advice);
+        log.warn("studio side stopped ({}): {}; local jobs are still served", exit.name().toLowerCase(Locale.ROOT)
+                .replace('_', ' '), advice);
+        long retryAt = exit == Worker.Exit.OUT_OF_ATTEMPTS ? System.nanoTime() + studioRetryAfter.toNanos() : Long.MAX_VALUE;
+        try {
+            synchronized (studioSideEnded) {
+                while (!shutdownRequested && !restartRequested.get()) {
+                    long left = retryAt - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(studioSideEnded, Math.min(left, TimeUnit.SECONDS.toNanos(60)));
+                }
+            }
+        } finally {
+            studioEnded = null;
+        }
+        restartRequested.set(false);
+        if (shutdownRequested) {
+            return false;
+        }
+        log.info("starting the studio side again: {}", studio);
+        return true;
+    }
+
+    /**
+     * Makes {@link #run()} keep serving local jobs when the studio side ends for good (auth failure, rejection, out
+     * of connect attempts) instead of returning; {@code runner run} asks for it once its local API is up, so the API
+     * outlives a revoked token or a studio outage. After running out of attempts the studio side starts again after
+     * {@code retryAfter}.
+     */
+    public void keepServingLocally(Duration retryAfter) {
+        this.studioRetryAfter = Objects.requireNonNull(retryAfter, "retryAfter");
+    }
+
+    private void wakeStudioSide() {
+        synchronized (studioSideEnded) {
+            studioSideEnded.notifyAll();
         }
     }
 
@@ -200,6 +278,7 @@ public final class Daemon {
         if (w != null) {
             w.stop();
         }
+        wakeStudioSide();
     }
 
     public boolean shuttingDown() {
@@ -240,6 +319,9 @@ public final class Daemon {
         if (w != null && !shutdownRequested) {
             restartRequested.set(true);
             w.stop();
+        } else if (studioSideRunning && !shutdownRequested) { // between two runs, or waiting after an end
+            restartRequested.set(true);
+            wakeStudioSide();
         }
         return cleared;
     }
@@ -365,7 +447,7 @@ public final class Daemon {
                 new JobHistory.Entry(holder.jobId(), holder.source(), holder.kind(), holder.model(),
                         holder.startedAt(), null, JobHistory.Outcome.RUNNING, null, false));
         return new Status(Version.current(), ProcessHandle.current().pid(), store.file(), engine.id(), studio,
-                startedAt, paused, holder != null, shutdownRequested, phase, workerId, session, current,
+                startedAt, paused, holder != null, shutdownRequested, phase, workerId, session, studioEnded, current,
                 history.recent(20), capabilities.get().vramTotalGb());
     }
 

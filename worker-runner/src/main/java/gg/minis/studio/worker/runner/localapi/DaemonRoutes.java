@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -178,6 +179,14 @@ final class DaemonRoutes implements Router.Routes {
             session.put("welcomed", s.session().welcomed());
             session.put("pendingResults", s.session().pendingResults());
             session.put("consecutiveFailures", s.session().consecutiveFailures());
+        }
+        if (s.studioEnded() == null) {
+            body.putNull("studioEnded");
+        } else {
+            ObjectNode ended = body.putObject("studioEnded");
+            ended.put("exit", s.studioEnded().exit().name().toLowerCase(Locale.ROOT));
+            ended.put("at", s.studioEnded().at().toString());
+            ended.put("advice", s.studioEnded().advice());
         }
         body.set("currentJob", s.currentJob() == null ? JSON.nullNode() : job(s.currentJob()));
         ArrayNode recent = body.putArray("recentJobs");
