@@ -39,12 +39,14 @@ import org.slf4j.LoggerFactory;
  *       ({@link Builder#directory}); in a directory both {@code DIR/<file>} and {@code DIR/<os>-<arch>/<file>}
  *       are tried;</li>
  *   <li>the directories in the environment variable {@value #ENV_NATIVE_DIR} (path-separator list), same rule;</li>
- *   <li>the classpath resource {@code natives/<os>-<arch>/<file>}, extracted once into
+ *   <li>the classpath resource {@code natives/<os>-<arch>/<file>} (what the classifier jar
+ *       {@code worker-native-<version>-natives-<os>-<arch>.jar} holds), extracted once into
  *       {@code <cache>/<sha256 of the content>/<file>} (default cache {@code ~/.cache/studio-worker/natives},
  *       or {@code $XDG_CACHE_HOME/studio-worker/natives}; overridable with {@link Builder#cacheDirectory},
  *       the system property {@value #PROP_CACHE_DIR} or the environment variable {@value #ENV_CACHE_DIR}).
  *       Extraction writes a temporary file in the target directory and renames it atomically, so two JVMs
- *       extracting at once do not collide; an existing file is reused when its hash matches.</li>
+ *       extracting at once do not collide; an existing file is reused, never rewritten, when its hash matches
+ *       (also when another JVM finished extracting first).</li>
  * </ol>
  * A library found nowhere is a {@link NativeLibraryException} listing every place looked; a file that is found
  * but cannot be loaded is a {@link NativeLibraryException} naming that file. Nothing is ever downloaded.
@@ -175,8 +177,9 @@ public final class NativeLibraryLoader {
             searched.add("classpath resource " + resource + ": not found");
             throw new NativeLibraryException("Native library '" + name + "' (" + fileName + " for " + platform
                     + ") not found. Looked in:\n  - " + String.join("\n  - ", searched)
-                    + "\nBuild it with native/CMakeLists.txt and put it in one of these places, e.g. set "
-                    + ENV_NATIVE_DIR + " to the directory that holds it.", searched);
+                    + "\nPut the jar gg.minis.studio:worker-native:<version>:natives-" + platform
+                    + " on the class path, or build the library with native/CMakeLists.txt and put it in one of these"
+                    + " places, e.g. set " + ENV_NATIVE_DIR + " to the directory that holds it.", searched);
         }
         return extract(name, resource, url, fileName);
     }
@@ -247,7 +250,7 @@ public final class NativeLibraryLoader {
             String sha = hashResource(url);
             Path dir = cacheDirectory.resolve(sha);
             Path target = dir.resolve(fileName);
-            if (Files.isRegularFile(target) && sha.equals(hashFile(target))) {
+            if (isIntact(target, sha)) {
                 LOG.debug("Reusing extracted {} at {}", resource, target);
                 return new Located(name, target, Source.CACHED);
             }
@@ -263,6 +266,11 @@ public final class NativeLibraryLoader {
                 }
                 if (!written.equals(sha)) {
                     throw new IOException("classpath resource " + resource + " changed while it was extracted");
+                }
+                if (isIntact(target, sha)) {
+                    // Another JVM put it in place while we wrote ours: keep that file (it may already be loaded).
+                    LOG.debug("Reusing {} extracted meanwhile by another process", target);
+                    return new Located(name, target, Source.CACHED);
                 }
                 makeExecutable(tmp);
                 moveIntoPlace(tmp, target, sha);
@@ -285,10 +293,14 @@ public final class NativeLibraryLoader {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         } catch (FileSystemException e) {
             // Windows refuses to replace a DLL another process has loaded: fine if that one is already right.
-            if (!(Files.isRegularFile(target) && sha.equals(hashFile(target)))) {
+            if (!isIntact(target, sha)) {
                 throw e;
             }
         }
+    }
+
+    private static boolean isIntact(Path file, String sha) {
+        return Files.isRegularFile(file) && sha.equals(hashFile(file));
     }
 
     private static void makeExecutable(Path file) {

@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -75,6 +76,64 @@ class NativeLibraryLoaderTest {
             assertThat(dir).as("no temporary files left").containsExactly(first.path());
         }
         assertThat(abiVersionOf(isolated().build())).isEqualTo(1);
+    }
+
+    /**
+     * Real JVMs, as the runner's users have them: four start extracting from the natives classifier jar into one empty
+     * cache at the same moment, and all end up with the same complete, loadable file (temp file + atomic rename, no
+     * temporary file left); a fifth JVM later finds it in place and neither rewrites nor replaces it.
+     */
+    @Test
+    void jvmsShareOneExtractedCopy() throws Exception {
+        String jarSetting = System.getProperty("natives.jar");
+        assumeTrue(jarSetting != null, "natives.jar (the classifier jar) is set by worker-native's surefire configuration");
+        Path nativesJar = Path.of(jarSetting);
+        assertThat(nativesJar).as("the natives classifier jar, made before the tests run").isRegularFile();
+        Path cache = tmp.resolve("shared-cache");
+        Path go = tmp.resolve("go");
+
+        List<Process> racing = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            racing.add(otherJvm(cache, nativesJar, go));
+        }
+        Files.writeString(go, "go");
+        List<String> lines = new ArrayList<>();
+        for (Process p : racing) {
+            lines.add(outputOf(p));
+        }
+        Path extracted = Path.of(lines.getFirst().substring(lines.getFirst().lastIndexOf(' ') + 1));
+        assertThat(lines).as("every JVM got the library and loaded it").allSatisfy(line ->
+                assertThat(line).matches("(EXTRACTED|CACHED) abi=1 " + java.util.regex.Pattern.quote(extracted.toString())));
+        assertThat(lines).as("someone extracted it").anyMatch(line -> line.startsWith("EXTRACTED"));
+        assertThat(extracted.getParent().getParent()).isEqualTo(cache);
+        assertThat(NativeLibraryLoader.hashFile(extracted)).isEqualTo(extracted.getParent().getFileName().toString());
+        try (var dir = Files.list(extracted.getParent())) {
+            assertThat(dir).as("no temporary files left").containsExactly(extracted);
+        }
+
+        BasicFileAttributes before = Files.readAttributes(extracted, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        Files.setLastModifiedTime(extracted, FileTime.fromMillis(1_000_000_000_000L));
+        assertThat(outputOf(otherJvm(cache, nativesJar, go))).isEqualTo("CACHED abi=1 " + extracted);
+        BasicFileAttributes after = Files.readAttributes(extracted, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        assertThat(after.fileKey()).as("same inode: not replaced").isEqualTo(before.fileKey());
+        assertThat(after.lastModifiedTime()).as("not rewritten").isEqualTo(FileTime.fromMillis(1_000_000_000_000L));
+    }
+
+    private static Process otherJvm(Path cache, Path nativesJar, Path go) throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        return new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED", "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), ExtractingJvm.class.getName(),
+                cache.toString(), nativesJar.toString(), go.toString())
+                .redirectErrorStream(true).start();
+    }
+
+    /** The last line the JVM printed (slf4j's "no provider" notice may come first); fails unless it exits with 0. */
+    private static String outputOf(Process p) throws Exception {
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).as("the other JVM ends").isTrue();
+        assertThat(p.exitValue()).as("exit status of the other JVM; its output:%n%s", out).isZero();
+        String[] lines = out.strip().split("\\R");
+        return lines[lines.length - 1];
     }
 
     @Test

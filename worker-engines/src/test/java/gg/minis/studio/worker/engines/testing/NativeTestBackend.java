@@ -39,14 +39,15 @@ public final class NativeTestBackend implements AutoCloseable {
         backend.logListener((name, level, line) -> log.add(line));
     }
 
-    /** Whether the library is on the test classpath (built by worker-native's Maven build). */
+    /** Whether the library is on the test classpath (worker-native's natives classifier jar, a test dependency). */
     public static boolean built() {
         return NativeTestBackend.class.getClassLoader().getResource(Platform.current().resourcePath(NAME)) != null;
     }
 
     public static void assumeBuilt() {
         Assumptions.assumeTrue(built(), NAME + " is not on the classpath: worker-native's build skipped the native "
-                + "build (cmake or a C++ compiler missing, or -Dnative.skip=true), so the FFM engine tests cannot run");
+                + "build (cmake or a C++ compiler missing, or -Dnative.skip=true), so its natives-"
+                + Platform.current().id() + " jar holds no library and the FFM engine tests cannot run");
     }
 
     /** A loader that only looks at the classpath and extracts into target/. */
