@@ -13,6 +13,7 @@ import gg.minis.studio.worker.api.job.TaskResult;
 import gg.minis.studio.worker.api.task.ImageTask;
 import gg.minis.studio.worker.api.task.TaskKind;
 import gg.minis.studio.worker.engines.media.ImageEncoding;
+import gg.minis.studio.worker.engines.media.WebpSettings;
 import gg.minis.studio.worker.engines.models.ModelFiles;
 import gg.minis.studio.worker.engines.support.NativeEngine;
 import gg.minis.studio.worker.natives.ImageContext;
@@ -47,11 +48,13 @@ public final class StableDiffusionEngine extends NativeEngine<ImageModel, ImageC
 
     private final ImageInputs inputs;
     private final boolean flashAttn;
+    private final WebpSettings webp;
 
     private StableDiffusionEngine(Builder b) {
         super(ID, TaskKind.IMAGE, b);
         this.inputs = new ImageInputs(fetcher);
         this.flashAttn = b.flashAttn;
+        this.webp = b.webp;
     }
 
     /** An engine over {@code libraryName} (loaded on the first job with the default loader). */
@@ -75,7 +78,7 @@ public final class StableDiffusionEngine extends NativeEngine<ImageModel, ImageC
         ImagePixels pixels = callNative(cancel, flag -> ctx.generate(params,
                 (step, total) -> progress.onProgress(new Progress("generate", step, total)), flag));
         progress.onProgress(new Progress("encode", 0, 1));
-        byte[] bytes = ImageEncoding.encode(toImage(pixels), request.ext());
+        byte[] bytes = ImageEncoding.encode(toImage(pixels), request.ext(), webp);
         progress.onProgress(new Progress("encode", 1, 1));
         return new BinaryResult(bytes, request.ext());
     }
@@ -130,6 +133,7 @@ public final class StableDiffusionEngine extends NativeEngine<ImageModel, ImageC
     /** Options beyond the library name and the model files. */
     public static final class Builder extends NativeEngine.Builder<Builder, StableDiffusionEngine> {
         private boolean flashAttn;
+        private WebpSettings webp = WebpSettings.DEFAULT;
 
         private Builder(ModelFiles modelFiles) {
             super(modelFiles, LIBRARY);
@@ -137,6 +141,23 @@ public final class StableDiffusionEngine extends NativeEngine<ImageModel, ImageC
 
         /** Flash attention in the diffusion model (backend support permitting). */
         public Builder flashAttn(boolean b) { this.flashAttn = b; return this; }
+
+        /**
+         * How {@code webp} results are written; default {@link WebpSettings#DEFAULT}: lossy at quality 90 through
+         * the system's libwebp, lossless (built-in encoder) where libwebp does not load.
+         */
+        public Builder webp(WebpSettings settings) {
+            if (settings == null) {
+                throw new IllegalArgumentException("webp settings are null");
+            }
+            this.webp = settings;
+            return this;
+        }
+
+        /** Lossy webp at {@code quality}, 0..100 (an out-of-range value is an IllegalArgumentException naming it). */
+        public Builder webpQuality(int quality) {
+            return webp(WebpSettings.lossy(quality));
+        }
 
         @Override
         protected Builder self() {

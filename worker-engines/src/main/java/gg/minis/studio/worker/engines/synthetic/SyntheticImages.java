@@ -10,6 +10,7 @@ import gg.minis.studio.worker.api.task.ImageParams;
 import gg.minis.studio.worker.api.task.ImageTask;
 import gg.minis.studio.worker.api.task.VideoTask;
 import gg.minis.studio.worker.engines.media.ImageEncoding;
+import gg.minis.studio.worker.engines.media.WebpSettings;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,9 +73,13 @@ final class SyntheticImages {
         }
     }
 
+    /**
+     * Stills in {@code ext}; webp always lossless through the built-in encoder (never libwebp), so that the same
+     * claim gives the same bytes on every machine. The smooth synthetic pictures are also smaller lossless.
+     */
     static byte[] encode(BufferedImage image, String ext, String field) throws EngineException {
         try {
-            return ImageEncoding.encode(image, ext);
+            return ImageEncoding.encode(image, ext, WebpSettings.lossless());
         } catch (IllegalArgumentException e) {
             throw EngineException.permanent(field + ": " + e.getMessage());
         }

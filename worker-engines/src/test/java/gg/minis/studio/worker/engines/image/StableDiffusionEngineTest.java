@@ -3,6 +3,8 @@ package gg.minis.studio.worker.engines.image;
 import static gg.minis.studio.worker.engines.testing.NativeTestBackend.ECHO_IMAGE_MODEL;
 import static gg.minis.studio.worker.engines.testing.NativeTestBackend.ECHO_IMAGE_PARAMS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import gg.minis.studio.worker.api.engine.EngineException;
 import gg.minis.studio.worker.api.engine.Progress;
@@ -13,11 +15,14 @@ import gg.minis.studio.worker.api.job.ModelFile;
 import gg.minis.studio.worker.api.job.ModelFileRole;
 import gg.minis.studio.worker.api.job.ModelSource;
 import gg.minis.studio.worker.api.task.TaskKind;
+import gg.minis.studio.worker.engines.media.LibWebp;
+import gg.minis.studio.worker.engines.media.WebpSettings;
 import gg.minis.studio.worker.engines.testing.Jobs;
 import gg.minis.studio.worker.natives.ImageContext;
 import gg.minis.studio.worker.natives.ImageModel;
 import gg.minis.studio.worker.natives.ImageParams;
 import gg.minis.studio.worker.natives.ImagePixels;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -82,7 +87,7 @@ class StableDiffusionEngineTest extends SdFixture {
     }
 
     @Test
-    void cliDefaultsFillWhatTheJobLeavesOutAndWebpIsLossless() throws Exception {
+    void cliDefaultsFillWhatTheJobLeavesOut() throws Exception {
         CliDefaults defaults = new CliDefaults(2.0, 4, 768, 256, "euler_a", null, null, null, null, null);
         var task = Jobs.image().size(null, null).steps(3).seed(null).ext("webp").build();
 
@@ -182,17 +187,66 @@ class StableDiffusionEngineTest extends SdFixture {
     }
 
     @Test
-    void outputMatchesTheBackendsDeterministicPixelsForEveryExt() throws Exception {
+    void losslessOutputMatchesTheBackendsDeterministicPixelsForEveryExt() throws Exception {
+        // Pixel-exact needs a lossless format: png, or webp from the built-in encoder (lossy webp: the next test).
+        engine.close();
+        engine = StableDiffusionEngine.builder(files).backend(nativeBackend.backend()).webp(WebpSettings.lossless())
+                .build();
         for (String ext : List.of("png", "webp", "PNG")) {
             BinaryResult r = run(claim(Jobs.image().size(96, 64).ext(ext).build()));
             assertThat(r.ext()).isEqualTo(ext.toLowerCase());
-            ImageParams same = ImageParams.builder("a lighthouse at dusk").negativePrompt("").size(96, 64).steps(2)
-                    .cfgScale(7f).seed(42).strength(0.75f).build();
-            assertSamePixels(rgb(decode(r.bytes())), direct(engine.residentModel().orElseThrow(), same).data());
+            if (ext.equals("webp")) {
+                assertThat(chunk(r.bytes())).isEqualTo("VP8L");
+            }
+            assertSamePixels(rgb(decode(r.bytes())), direct(engine.residentModel().orElseThrow(), lighthouse()).data());
         }
         BinaryResult gif = run(claim(Jobs.image().ext("gif").build()));
         assertThat(gif.ext()).isEqualTo("gif");
         assertThat(decode(gif.bytes()).getWidth()).isEqualTo(64);
+    }
+
+    @Test
+    void webpIsLossyThroughLibwebpByDefaultAndCloseToTheBackendsPixels() throws Exception {
+        BinaryResult r = run(claim(Jobs.image().size(96, 64).ext("webp").build()));
+        byte[] expected = direct(engine.residentModel().orElseThrow(), lighthouse()).data();
+        byte[] actual = rgb(decode(r.bytes()));
+        if (LibWebp.system().library() == null) { // the fallback: lossless, so exact
+            assertThat(chunk(r.bytes())).isEqualTo("VP8L");
+            assertSamePixels(actual, expected);
+            return;
+        }
+        assertThat(chunk(r.bytes())).as("lossy VP8, not lossless VP8L").isEqualTo("VP8 ");
+        // sw_testbackend paints uniform per-channel noise, which no lossy codec keeps pixel by pixel (4:2:0 chroma);
+        // LibWebpTest checks per-pixel closeness on photo-like content. Here: each channel's mean survives.
+        for (int c = 0; c < 3; c++) {
+            assertThat(channelMean(actual, c)).as("mean of channel %d", c).isCloseTo(channelMean(expected, c),
+                    offset(3.0));
+        }
+    }
+
+    private static double channelMean(byte[] rgb, int channel) {
+        long sum = 0;
+        for (int i = channel; i < rgb.length; i += 3) {
+            sum += rgb[i] & 0xff;
+        }
+        return sum / (rgb.length / 3.0);
+    }
+
+    @Test
+    void webpQualityIsValidated() {
+        var builder = StableDiffusionEngine.builder(files);
+        assertThatThrownBy(() -> builder.webpQuality(101)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("webp quality must be 0..100, got 101");
+        assertThatThrownBy(() -> builder.webpQuality(-5)).hasMessage("webp quality must be 0..100, got -5");
+    }
+
+    private static ImageParams lighthouse() {
+        return ImageParams.builder("a lighthouse at dusk").negativePrompt("").size(96, 64).steps(2).cfgScale(7f)
+                .seed(42).strength(0.75f).build();
+    }
+
+    private static String chunk(byte[] webp) {
+        return new String(webp, 12, 4, StandardCharsets.US_ASCII);
     }
 
     /** The pixels sw_testbackend paints for {@code params} on a fresh context of {@code model}. */

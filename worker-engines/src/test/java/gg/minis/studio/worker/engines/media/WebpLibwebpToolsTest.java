@@ -70,7 +70,7 @@ class WebpLibwebpToolsTest {
         }
     }
 
-    private static Path tool(String name) {
+    static Path tool(String name) {
         Optional<Path> found = findOnPath(name);
         assumeTrue(found.isPresent(), () -> "'" + name + "' is not on PATH; install libwebp's tools "
                 + "(Debian/Ubuntu: apt-get install webp) to cross-check the encoder against the reference decoder");
@@ -94,8 +94,12 @@ class WebpLibwebpToolsTest {
         return Optional.empty();
     }
 
-    /** Runs a command, asserts it exits 0 within a minute, and returns its combined output. */
     private String run(String... command) throws IOException, InterruptedException {
+        return run(dir, command);
+    }
+
+    /** Runs a command, asserts it exits 0 within a minute, and returns its combined output (kept in {@code dir}). */
+    static String run(Path dir, String... command) throws IOException, InterruptedException {
         Path log = Files.createTempFile(dir, "tool", ".log");
         Process p = new ProcessBuilder(new ArrayList<>(List.of(command)))
                 .redirectErrorStream(true)

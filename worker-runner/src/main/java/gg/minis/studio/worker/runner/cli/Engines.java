@@ -2,6 +2,7 @@ package gg.minis.studio.worker.runner.cli;
 
 import gg.minis.studio.worker.api.engine.Engine;
 import gg.minis.studio.worker.engines.image.StableDiffusionEngine;
+import gg.minis.studio.worker.engines.media.LibWebp;
 import gg.minis.studio.worker.engines.models.ModelCache;
 import gg.minis.studio.worker.engines.models.ModelFiles;
 import gg.minis.studio.worker.engines.routing.MultiEngine;
@@ -55,7 +56,9 @@ final class Engines {
     }
 
     private static Engine stableDiffusion(WorkerConfig config, NativeLibraryLoader loader) {
-        return StableDiffusionEngine.builder(modelCache(config)).loader(loader).build();
+        LibWebp.system(); // logs once which libwebp writes webp results, or why they will be lossless
+        return StableDiffusionEngine.builder(modelCache(config)).loader(loader).webpQuality(config.webpQuality())
+                .build();
     }
 
     private static Engine whisper(WorkerConfig config, NativeLibraryLoader loader) {

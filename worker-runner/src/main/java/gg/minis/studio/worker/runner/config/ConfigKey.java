@@ -30,6 +30,7 @@ enum ConfigKey {
     JOB_TIMEOUT_SECS_AUDIO_STT("job_timeout_secs_audio_stt", ValueType.integer(1, WorkerConfig.MAX_JOB_TIMEOUT_SECS)),
     JOB_TIMEOUT_SECS_AUDIO_TTS("job_timeout_secs_audio_tts", ValueType.integer(1, WorkerConfig.MAX_JOB_TIMEOUT_SECS)),
     JOB_TIMEOUT_SECS_VIDEO("job_timeout_secs_video", ValueType.integer(1, WorkerConfig.MAX_JOB_TIMEOUT_SECS)),
+    WEBP_QUALITY("webp_quality", ValueType.integer(0, 100)),
     // Internal: written by registration, not meant to be edited by hand.
     WORKER_ID("worker_id", ValueType.text("expected a worker id", true), Flag.INTERNAL),
     AUTH_TOKEN("auth_token", ValueType.text("expected a token", true), Flag.INTERNAL, Flag.SECRET),

@@ -1,5 +1,6 @@
 package gg.minis.studio.worker.runner.config;
 
+import gg.minis.studio.worker.engines.media.WebpSettings;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -31,6 +32,8 @@ import java.util.UUID;
  * @param jobTimeoutSecsAudioStt {@code job_timeout_secs_audio_stt}: the same for audio_stt jobs
  * @param jobTimeoutSecsAudioTts {@code job_timeout_secs_audio_tts}: the same for audio_tts jobs
  * @param jobTimeoutSecsVideo    {@code job_timeout_secs_video}: the same for video jobs
+ * @param webpQuality            {@code webp_quality}: libwebp's lossy quality (0..100) for webp images the native
+ *                               image engine writes; without libwebp they are lossless
  * @param workerId               {@code worker_id} (internal)
  * @param authToken              {@code auth_token} (internal, secret)
  * @param installId              {@code install_id} (internal)
@@ -58,6 +61,7 @@ public record WorkerConfig(
         int jobTimeoutSecsAudioStt,
         int jobTimeoutSecsAudioTts,
         int jobTimeoutSecsVideo,
+        int webpQuality,
         String workerId,
         String authToken,
         UUID installId,
@@ -69,6 +73,9 @@ public record WorkerConfig(
     public static final List<String> ENGINES = List.of("synthetic", "sd-cpp", "whisper-cpp", "auto");
     /** The largest {@code job_timeout_secs_*}: a week. */
     public static final int MAX_JOB_TIMEOUT_SECS = 7 * 24 * 3600;
+
+    /** The default {@code webp_quality}: the engines' own default. */
+    public static final int DEFAULT_WEBP_QUALITY = WebpSettings.DEFAULT_QUALITY;
 
     public static final String DEFAULT_API_BASE_URL = "https://studio.minis.gg/";
     public static final String DEFAULT_AUTO_UPDATE_FEED = "https://api.github.com/repos/minis-gg/studio-worker-java/releases";
@@ -88,8 +95,8 @@ public record WorkerConfig(
         Object[] values = {apiBaseUrl, vramThresholdGb, autoStart, autoUpdateEnabled, autoUpdateIntervalSecs,
                 autoUpdateFeed, autoUpdatePrerelease, modelsRoot, wsReconnectAttempts, localApiPort, engine, nativeDir,
                 maxFrameBytes, jobTimeoutSecsImage, jobTimeoutSecsLlm, jobTimeoutSecsAudioStt, jobTimeoutSecsAudioTts,
-                jobTimeoutSecsVideo, workerId, authToken, installId, registrationRequestId, registrationSecret,
-                registrationRejectedReason};
+                jobTimeoutSecsVideo, webpQuality, workerId, authToken, installId, registrationRequestId,
+                registrationSecret, registrationRejectedReason};
         ConfigKey[] keys = ConfigKey.values();
         for (int i = 0; i < keys.length; i++) {
             keys[i].require(values[i]);
@@ -100,7 +107,7 @@ public record WorkerConfig(
     public static WorkerConfig defaults() {
         return new WorkerConfig(URI.create(DEFAULT_API_BASE_URL), 12.0, false, true, 1800,
                 URI.create(DEFAULT_AUTO_UPDATE_FEED), false, "~/models", 5, 4787, "synthetic", null, 1_048_576,
-                600, 600, 1800, 600, 3600, null, null, null, null, null, null);
+                600, 600, 1800, 600, 3600, DEFAULT_WEBP_QUALITY, null, null, null, null, null, null);
     }
 
     /** All keys in file order, user settings first and internal keys last. */
@@ -206,8 +213,8 @@ public record WorkerConfig(
         return new Object[] {apiBaseUrl, vramThresholdGb, autoStart, autoUpdateEnabled, autoUpdateIntervalSecs,
                 autoUpdateFeed, autoUpdatePrerelease, modelsRoot, wsReconnectAttempts, localApiPort, engine, nativeDir,
                 maxFrameBytes, jobTimeoutSecsImage, jobTimeoutSecsLlm, jobTimeoutSecsAudioStt, jobTimeoutSecsAudioTts,
-                jobTimeoutSecsVideo, workerId, authToken, installId, registrationRequestId, registrationSecret,
-                registrationRejectedReason};
+                jobTimeoutSecsVideo, webpQuality, workerId, authToken, installId, registrationRequestId,
+                registrationSecret, registrationRejectedReason};
     }
 
     /** The inverse of {@link #componentValues()}. */
@@ -215,8 +222,8 @@ public record WorkerConfig(
         return new WorkerConfig((URI) v[0], (Double) v[1], (Boolean) v[2], (Boolean) v[3], (Integer) v[4],
                 (URI) v[5], (Boolean) v[6], (String) v[7], (Integer) v[8], (Integer) v[9], (String) v[10],
                 (String) v[11], (Integer) v[12], (Integer) v[13], (Integer) v[14], (Integer) v[15],
-                (Integer) v[16], (Integer) v[17], (String) v[18], (String) v[19], (UUID) v[20], (String) v[21],
-                (String) v[22], (String) v[23]);
+                (Integer) v[16], (Integer) v[17], (Integer) v[18], (String) v[19], (String) v[20], (UUID) v[21],
+                (String) v[22], (String) v[23], (String) v[24]);
     }
 
     private WorkerConfig with(ConfigKey key, Object value) {

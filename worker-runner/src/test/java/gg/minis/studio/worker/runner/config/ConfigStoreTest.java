@@ -57,7 +57,7 @@ class ConfigStoreTest {
                 "auto_update_enabled = true", "auto_update_interval_secs = 1800", "auto_update_feed = ",
                 "auto_update_prerelease = false", "models_root = ", "ws_reconnect_attempts = 5",
                 "local_api_port = 4787", "engine = ", "max_frame_bytes = 1048576", "job_timeout_secs_image = 600",
-                "job_timeout_secs_audio_stt = 1800", "job_timeout_secs_video = 3600");
+                "job_timeout_secs_audio_stt = 1800", "job_timeout_secs_video = 3600", "webp_quality = 90");
         // Unset optional keys are left out rather than written as empty strings.
         assertThat(text).doesNotContain("native_dir", "worker_id", "auth_token", "install_id", "registration");
         assertThat(store.warnings()).isEmpty();

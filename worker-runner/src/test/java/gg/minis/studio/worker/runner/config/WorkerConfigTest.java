@@ -38,6 +38,7 @@ class WorkerConfigTest {
         m.put("job_timeout_secs_audio_stt", "32");
         m.put("job_timeout_secs_audio_tts", "33");
         m.put("job_timeout_secs_video", "34");
+        m.put("webp_quality", "75");
         m.put("worker_id", "w-123");
         m.put("auth_token", TOKEN);
         m.put("install_id", INSTALL_ID.toString());
@@ -72,6 +73,7 @@ class WorkerConfigTest {
         assertThat(d.engine()).isEqualTo("synthetic");
         assertThat(d.nativeDir()).isNull();
         assertThat(d.maxFrameBytes()).isEqualTo(1_048_576);
+        assertThat(d.webpQuality()).isEqualTo(90);
         assertThat(d.workerId()).isNull();
         assertThat(d.authToken()).isNull();
         assertThat(d.installId()).isNull();
@@ -83,8 +85,8 @@ class WorkerConfigTest {
     @Test
     void keysAreSnakeCaseWithInternalOnesLast() {
         assertThat(WorkerConfig.keys()).containsExactlyElementsOf(sampleTexts().keySet());
-        assertThat(WorkerConfig.keys().subList(18, 24)).allMatch(WorkerConfig::isInternal);
-        assertThat(WorkerConfig.keys().subList(0, 18)).noneMatch(WorkerConfig::isInternal);
+        assertThat(WorkerConfig.keys().subList(19, 25)).allMatch(WorkerConfig::isInternal);
+        assertThat(WorkerConfig.keys().subList(0, 19)).noneMatch(WorkerConfig::isInternal);
         assertThat(WorkerConfig.keys()).filteredOn(WorkerConfig::isSecret)
                 .containsExactly("auth_token", "registration_secret");
     }
@@ -185,11 +187,11 @@ class WorkerConfigTest {
                 .hasMessageContaining("<redacted>")
                 .hasMessageNotContaining(TOKEN);
         assertThatThrownBy(() -> new WorkerConfig(null, 1, false, false, 60, URI.create("https://x.example/"), false,
-                "m", 0, 0, "auto", null, 1024, 1, 1, 1, 1, 1, null, null, null, null, null, null))
+                "m", 0, 0, "auto", null, 1024, 1, 1, 1, 1, 1, 90, null, null, null, null, null, null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("api_base_url: ");
         assertThatThrownBy(() -> new WorkerConfig(URI.create("https://x.example/"), Double.NaN, false, false, 60,
-                URI.create("https://x.example/"), false, "m", 0, 0, "auto", null, 1024, 1, 1, 1, 1, 1, null, null, null,
+                URI.create("https://x.example/"), false, "m", 0, 0, "auto", null, 1024, 1, 1, 1, 1, 1, 90, null, null, null,
                 null, null, null))
                 .hasMessageStartingWith("vram_threshold_gb: expected a number >= 0");
     }
@@ -216,6 +218,9 @@ class WorkerConfigTest {
             max_frame_bytes           | 99999999999                | got "99999999999"
             job_timeout_secs_image    | 0                          | expected an integer from 1 to 604800, got "0"
             job_timeout_secs_video    | soon                       | got "soon"
+            webp_quality              | 101                        | expected an integer from 0 to 100, got "101"
+            webp_quality              | -1                         | expected an integer from 0 to 100, got "-1"
+            webp_quality              | high                       | got "high"
             auto_start                | yes                        | expected true or false, got "yes"
             engine                    | cuda                       | expected one of synthetic, sd-cpp, whisper-cpp, auto, got "cuda"
             models_root               | ''                         | expected a non-empty path, got ""
