@@ -38,7 +38,6 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -227,12 +226,9 @@ public final class LocalStudio implements AutoCloseable {
     private final ArrayDeque<String> queue = new ArrayDeque<>();
     private final Set<WorkerSession> sessions = new LinkedHashSet<>();
     private final Set<Channel> stalled = new LinkedHashSet<>();
-    private final ArrayDeque<StudioEvent> events = new ArrayDeque<>();
-    private final List<EventWaiter> eventWaiters = new ArrayList<>();
     private final ArrayDeque<LogEntry> logs = new ArrayDeque<>();
     private final List<String> violations = new ArrayList<>();
     private final List<UnexpectedCompletion> unexpected = new ArrayList<>();
-    private long eventSeq;
     private int sessionSeq;
     private int connectionCount;
     private Integer lastCloseSent;
@@ -243,6 +239,7 @@ public final class LocalStudio implements AutoCloseable {
     private final Channel serverChannel;
     /** Completes futures off the event loop and outside the lock, in order. */
     private final ExecutorService notifier;
+    private final EventJournal journal;
     private final URI baseUrl;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -312,7 +309,6 @@ public final class LocalStudio implements AutoCloseable {
         }
     }
 
-    private record EventWaiter(long afterSeq, Predicate<StudioEvent> predicate, CompletableFuture<StudioEvent> future) {}
 
     // ---- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -323,6 +319,7 @@ public final class LocalStudio implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.journal = new EventJournal(options.historyCapacity(), this::notify);
         this.bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.workerGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         try {
@@ -396,11 +393,8 @@ public final class LocalStudio implements AutoCloseable {
                     pending.add(j.outcome);
                 }
             }
-            for (EventWaiter w : eventWaiters) {
-                w.future().completeExceptionally(new IllegalStateException("local studio closed"));
-            }
-            eventWaiters.clear();
         }
+        journal.close(new IllegalStateException("local studio closed"));
         pending.forEach(f -> f.completeExceptionally(new IllegalStateException("local studio closed")));
         notifier.shutdown();
         LOG.info("local studio on {} closed", baseUrl);
@@ -620,36 +614,22 @@ public final class LocalStudio implements AutoCloseable {
     }
 
     public List<StudioEvent> events() {
-        synchronized (lock) {
-            return List.copyOf(events);
-        }
+        return journal.all();
     }
 
     /** The types of frames received from {@code workerId}, in order. */
     public List<String> receivedTypes(String workerId) {
-        synchronized (lock) {
-            return events.stream()
-                    .filter(e -> e.kind() == StudioEvent.Kind.RECEIVED && workerId.equals(e.workerId()))
-                    .map(StudioEvent::type)
-                    .toList();
-        }
+        return journal.types(StudioEvent.Kind.RECEIVED, workerId);
     }
 
     /** The types of frames sent to {@code workerId}, in order. */
     public List<String> sentTypes(String workerId) {
-        synchronized (lock) {
-            return events.stream()
-                    .filter(e -> e.kind() == StudioEvent.Kind.SENT && workerId.equals(e.workerId()))
-                    .map(StudioEvent::type)
-                    .toList();
-        }
+        return journal.types(StudioEvent.Kind.SENT, workerId);
     }
 
     /** Sequence number of the newest event (0 before any): pass it to {@link #awaitEventAfter}. */
     public long lastEventSeq() {
-        synchronized (lock) {
-            return eventSeq;
-        }
+        return journal.lastSeq();
     }
 
     /** The first event, among those still kept and those to come, that matches. */
@@ -659,16 +639,7 @@ public final class LocalStudio implements AutoCloseable {
 
     /** The first event with {@code seq > afterSeq} that matches. */
     public CompletableFuture<StudioEvent> awaitEventAfter(long afterSeq, Predicate<StudioEvent> predicate) {
-        synchronized (lock) {
-            for (StudioEvent e : events) {
-                if (e.seq() > afterSeq && predicate.test(e)) {
-                    return CompletableFuture.completedFuture(e);
-                }
-            }
-            CompletableFuture<StudioEvent> f = new CompletableFuture<>();
-            eventWaiters.add(new EventWaiter(afterSeq, predicate, f));
-            return f;
-        }
+        return journal.await(afterSeq, predicate);
     }
 
     /** Completes when {@code workerId} has been sent a {@code welcome} after {@code afterSeq}. */
@@ -1247,23 +1218,9 @@ public final class LocalStudio implements AutoCloseable {
     }
 
     private void record(WorkerSession s, String workerId, StudioEvent.Kind kind, String type, String detail) {
-        synchronized (lock) {
-            StudioEvent e = new StudioEvent(++eventSeq, Instant.now(), System.nanoTime(), s == null ? 0 : s.id,
-                    workerId, kind, type, detail);
-            events.addLast(e);
-            if (events.size() > options.historyCapacity()) {
-                events.removeFirst();
-            }
-            if (LOG.isDebugEnabled() && kind != StudioEvent.Kind.HTTP) {
-                LOG.debug("{} {} {} {}", s == null ? "-" : s, kind, type, detail == null ? "" : detail);
-            }
-            for (Iterator<EventWaiter> it = eventWaiters.iterator(); it.hasNext(); ) {
-                EventWaiter w = it.next();
-                if (e.seq() > w.afterSeq() && w.predicate().test(e)) {
-                    it.remove();
-                    notify(() -> w.future().complete(e));
-                }
-            }
+        journal.add(s == null ? 0 : s.id, workerId, kind, type, detail);
+        if (LOG.isDebugEnabled() && kind != StudioEvent.Kind.HTTP) {
+            LOG.debug("{} {} {} {}", s == null ? "-" : s, kind, type, detail == null ? "" : detail);
         }
     }
 
