@@ -22,7 +22,8 @@ import gg.minis.studio.worker.runner.logging.LogShipper;
 import gg.minis.studio.worker.runner.session.SessionFixtures.GatedEngine;
 import gg.minis.studio.worker.runner.session.SessionFixtures.Running;
 import gg.minis.studio.worker.runner.session.SessionFixtures.Settings;
-import java.net.ServerSocket;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,8 +39,19 @@ class WorkerSessionConnectionTest extends StudioTestBase {
     @TempDir
     Path spool;
 
+    /** A read-idle timeout short enough for the tests about it (fast() keeps the long default). */
+    private static final Duration IDLE = Duration.ofMillis(800);
+
     private Worker.Builder builder() {
         return worker(studio, creds, SyntheticEngine.create(), spool);
+    }
+
+    private Worker.Builder builderWithShortIdleTimeout() {
+        Settings s = Settings.fast();
+        s.readIdleTimeout = IDLE;
+        // On a slow machine a connect can also time out before its welcome; that must not end the worker.
+        s.reconnectAttempts = 0;
+        return builder().settings(s.build());
     }
 
     private List<StudioEvent> refusals() {
@@ -155,9 +167,14 @@ class WorkerSessionConnectionTest extends StudioTestBase {
     void nothingButHelloIsSentBeforeWelcome() throws Exception {
         // A silent studio never welcomes: the worker must keep quiet (no heartbeat) until its idle timeout.
         studio.faults().silent(true);
-        try (Running w = Running.start(builder().build())) {
-            awaitEvent(studio, 0, creds.workerId(), StudioEvent.Kind.DISCONNECTED, "disconnect");
-            assertThat(studio.receivedTypes(creds.workerId())).containsExactly("hello");
+        try (Running w = Running.start(builderWithShortIdleTimeout().build())) {
+            // The first session that got as far as hello (on a slow machine an earlier one may time out before),
+            // until the worker hangs up on it; the worker may be back by now, in a new session.
+            StudioEvent hello = awaitEvent(studio, 0, creds.workerId(), StudioEvent.Kind.RECEIVED, "hello");
+            await(studio.awaitEventAfter(hello.seq(),
+                    e -> e.is(StudioEvent.Kind.DISCONNECTED, "disconnect") && e.sessionId() == hello.sessionId()));
+            assertThat(studio.events()).filteredOn(e -> e.sessionId() == hello.sessionId()
+                    && e.kind() == StudioEvent.Kind.RECEIVED).extracting(StudioEvent::type).containsExactly("hello");
             assertThat(studio.heartbeatCount(creds.workerId())).isZero();
 
             // An offer that arrives before welcome is ignored, not accepted or rejected.
@@ -245,24 +262,23 @@ class WorkerSessionConnectionTest extends StudioTestBase {
 
     @Test
     void aSilentStudioIsTornDownAfterTheIdleTimeoutAndReconnected() throws Exception {
-        try (Running w = Running.start(builder().build())) {
+        try (Running w = Running.start(builderWithShortIdleTimeout().build())) {
             await(studio.awaitWelcome(creds.workerId(), 0));
             long seq = studio.lastEventSeq();
-            long silentAt = System.nanoTime();
             studio.faults().silent(true);
+            // Nothing else ends this session: the worker hangs up because no frame came for the idle timeout.
             StudioEvent gone = awaitEvent(studio, seq, creds.workerId(), StudioEvent.Kind.DISCONNECTED,
                     "disconnect");
-            Duration idle = Duration.ofNanos(gone.nanoTime() - silentAt);
-            Duration readIdle = SessionSettings.fast().readIdleTimeout();
-            // Heartbeat acks stop at once, so the worker sees no frame for readIdleTimeout (minus one heartbeat
-            // interval at most, when an ack was already on its way).
-            assertThat(idle).isBetween(readIdle.minus(SessionSettings.fast().heartbeatInterval()),
-                    readIdle.plusMillis(700));
+            // Measured from the last frame the studio sent on that connection (recorded before it was written), so
+            // the bound holds however late the worker's timer ran on a busy machine; none is asserted from above.
+            StudioEvent lastSent = studio.events().stream()
+                    .filter(e -> e.kind() == StudioEvent.Kind.SENT && e.sessionId() == gone.sessionId()
+                            && e.seq() < gone.seq())
+                    .reduce((a, b) -> b).orElseThrow();
+            assertThat(Duration.ofNanos(gone.nanoTime() - lastSent.nanoTime())).isGreaterThanOrEqualTo(IDLE);
             studio.faults().silent(false);
-            StudioEvent back = await(studio.awaitWelcome(creds.workerId(), gone.seq()));
-            // Back within one more idle period (a hello sent while silent is never answered) plus backoff.
-            assertThat(Duration.ofNanos(back.nanoTime() - gone.nanoTime()))
-                    .isLessThan(readIdle.plus(SessionSettings.fast().reconnectMax()).plusMillis(1500));
+            // Back (a hello sent while silent is never answered, so maybe after one more idle period).
+            await(studio.awaitWelcome(creds.workerId(), gone.seq()));
             assertThat(w.exit).isNotDone();
         }
     }
@@ -294,19 +310,20 @@ class WorkerSessionConnectionTest extends StudioTestBase {
 
     @Test
     void anUnreachableStudioRunsOutOfAttempts() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
         Settings s = Settings.fast();
         s.reconnectAttempts = 4;
-        long start = System.nanoTime();
-        try (Running w = Running.start(worker("http://127.0.0.1:" + port + "/", creds, SyntheticEngine.create(),
-                spool, 12).settings(s.build()).build())) {
-            assertThat(w.awaitExit()).isEqualTo(Worker.Exit.OUT_OF_ATTEMPTS);
+        // No connect timeouts: the port refuses at once. fast() keeps the 15 s connect timeout, longer than awaitExit
+        // waits, so attempts that waited for it instead of seeing the refusal could not exit in time.
+        assertThat(s.connectTimeout).isGreaterThan(SessionFixtures.WAIT);
+        // Bound but never listening: connects are refused, and no other process can take the port meanwhile.
+        try (Socket unreachable = new Socket()) {
+            unreachable.bind(new InetSocketAddress("127.0.0.1", 0));
+            String url = "http://127.0.0.1:" + unreachable.getLocalPort() + "/";
+            try (Running w = Running.start(worker(url, creds, SyntheticEngine.create(), spool, 12)
+                    .settings(s.build()).build())) {
+                assertThat(w.awaitExit()).isEqualTo(Worker.Exit.OUT_OF_ATTEMPTS);
+            }
         }
-        // Three backoffs of at most reconnectMax each, no connect timeouts (the port refuses at once).
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
     }
 
     @Test
@@ -333,7 +350,9 @@ class WorkerSessionConnectionTest extends StudioTestBase {
     void aStudioThatNeverUpgradesFailsTheConnectAfterTheConnectTimeout() throws Exception {
         Settings s = Settings.fast();
         s.connectTimeout = Duration.ofMillis(300);
-        s.readIdleTimeout = Duration.ofSeconds(5); // so only the connect deadline can end the attempt
+        // fast() keeps the 20 s read-idle timeout (longer than awaitExit waits): only the connect deadline can end
+        // the attempts in time.
+        assertThat(s.readIdleTimeout).isGreaterThan(SessionFixtures.WAIT);
         s.reconnectAttempts = 2;
         studio.faults().stallUpgrades(true);
         long start = System.nanoTime();
@@ -342,7 +361,7 @@ class WorkerSessionConnectionTest extends StudioTestBase {
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         assertThat(refusals()).hasSize(2);
-        assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(600)).isLessThan(Duration.ofSeconds(3));
+        assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(600));
         assertThat(studio.connectionCount()).isZero();
     }
 }
