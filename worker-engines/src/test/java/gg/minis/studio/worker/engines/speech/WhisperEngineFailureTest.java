@@ -11,7 +11,7 @@ import gg.minis.studio.worker.api.job.ModelFile;
 import gg.minis.studio.worker.api.job.ModelFileRole;
 import gg.minis.studio.worker.api.task.ImageTask;
 import gg.minis.studio.worker.engines.speech.TestWavs.Encoding;
-import java.net.ServerSocket;
+import gg.minis.studio.worker.engines.testing.RefusedPort;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -58,14 +58,12 @@ class WhisperEngineFailureTest extends WhisperFixture {
 
     @Test
     void anUnreachableUrlIsRetryableAndAMissingFileIsNot() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        try (RefusedPort refused = new RefusedPort()) {
+            EngineException e = failure(claim(task(refused.url("/a.wav?token=secret"))));
+            assertThat(e.retryable()).isTrue();
+            assertThat(e).hasMessageStartingWith("task.inputUrl: cannot fetch " + refused.url("/a.wav"))
+                    .hasMessageNotContaining("secret");
         }
-        EngineException e = failure(claim(task("http://127.0.0.1:" + port + "/a.wav?token=secret")));
-        assertThat(e.retryable()).isTrue();
-        assertThat(e).hasMessageStartingWith("task.inputUrl: cannot fetch http://127.0.0.1:" + port + "/a.wav")
-                .hasMessageNotContaining("secret");
         EngineException missing = failure(claim(task(dir.resolve("gone.wav").toUri().toString())));
         assertThat(missing.retryable()).isFalse();
         assertThat(missing).hasMessageContaining("task.inputUrl").hasMessageContaining("gone.wav does not exist");

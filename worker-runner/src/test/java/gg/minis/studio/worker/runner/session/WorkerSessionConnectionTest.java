@@ -13,6 +13,7 @@ import gg.minis.studio.worker.api.protocol.StudioFrame;
 import gg.minis.studio.worker.api.protocol.WireJson;
 import gg.minis.studio.worker.api.protocol.WorkerFrame;
 import gg.minis.studio.worker.engines.synthetic.SyntheticEngine;
+import gg.minis.studio.worker.engines.testing.RefusedPort;
 import gg.minis.studio.worker.runner.Worker;
 import gg.minis.studio.worker.runner.localstudio.JobStatus;
 import gg.minis.studio.worker.runner.localstudio.LocalStudio;
@@ -22,8 +23,6 @@ import gg.minis.studio.worker.runner.logging.LogShipper;
 import gg.minis.studio.worker.runner.session.SessionFixtures.GatedEngine;
 import gg.minis.studio.worker.runner.session.SessionFixtures.Running;
 import gg.minis.studio.worker.runner.session.SessionFixtures.Settings;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -315,11 +314,8 @@ class WorkerSessionConnectionTest extends StudioTestBase {
         // No connect timeouts: the port refuses at once. fast() keeps the 15 s connect timeout, longer than awaitExit
         // waits, so attempts that waited for it instead of seeing the refusal could not exit in time.
         assertThat(s.connectTimeout).isGreaterThan(SessionFixtures.WAIT);
-        // Bound but never listening: connects are refused, and no other process can take the port meanwhile.
-        try (Socket unreachable = new Socket()) {
-            unreachable.bind(new InetSocketAddress("127.0.0.1", 0));
-            String url = "http://127.0.0.1:" + unreachable.getLocalPort() + "/";
-            try (Running w = Running.start(worker(url, creds, SyntheticEngine.create(), spool, 12)
+        try (RefusedPort unreachable = new RefusedPort()) {
+            try (Running w = Running.start(worker(unreachable.url("/"), creds, SyntheticEngine.create(), spool, 12)
                     .settings(s.build()).build())) {
                 assertThat(w.awaitExit()).isEqualTo(Worker.Exit.OUT_OF_ATTEMPTS);
             }

@@ -6,12 +6,12 @@ import gg.minis.studio.worker.api.job.WorkerCapabilities;
 import gg.minis.studio.worker.api.protocol.ProtocolException;
 import gg.minis.studio.worker.api.protocol.StudioFrame;
 import gg.minis.studio.worker.api.protocol.WorkerFrame;
+import gg.minis.studio.worker.engines.testing.RefusedPort;
 import gg.minis.studio.worker.runner.localstudio.LocalStudio;
 import gg.minis.studio.worker.runner.localstudio.StudioEvent;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -140,10 +140,8 @@ class StudioSocketTest extends StudioTestBase {
 
     @Test
     void aRefusedPortFailsAtOnce() throws Exception {
-        // Bound but never listening: connects are refused, and no other process can take the port meanwhile.
-        try (Socket unreachable = new Socket()) {
-            unreachable.bind(new InetSocketAddress("127.0.0.1", 0));
-            int port = unreachable.getLocalPort();
+        try (RefusedPort unreachable = new RefusedPort()) {
+            int port = unreachable.port();
             // The connect deadline is longer than connectFailure waits: only the refusal can end this in time.
             StudioConnectException e = connectFailure(StudioSocket.connect(GROUP,
                     URI.create("ws://127.0.0.1:" + port + "/x"), "t", PATIENT, new Events()));
