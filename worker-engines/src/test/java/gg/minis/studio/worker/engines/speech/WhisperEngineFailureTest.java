@@ -117,6 +117,7 @@ class WhisperEngineFailureTest extends WhisperFixture {
     void cancellingMidTranscriptionStopsTheBackendAndTheNextJobRuns() throws Exception {
         CancellationToken token = new CancellationToken();
         CountDownLatch secondSegment = new CountDownLatch(1);
+        CountDownLatch cancelSent = new CountDownLatch(1);
         var claim = claim(task(fileUrl(sineWav(30.0)), null, null, "#slow:30", null));
         CompletableFuture<Object> job = CompletableFuture.supplyAsync(() -> {
             try {
@@ -124,6 +125,12 @@ class WhisperEngineFailureTest extends WhisperFixture {
                     events.add(p);
                     if (p.phase().equals("transcribe") && p.done() == 2) {
                         secondSegment.countDown();
+                        // Held here until the cancel is sent: a slow test thread must not let the job finish first.
+                        try {
+                            cancelSent.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
                     }
                 }, token);
             } catch (EngineException e) {
@@ -132,6 +139,7 @@ class WhisperEngineFailureTest extends WhisperFixture {
         });
         assertThat(secondSegment.await(30, TimeUnit.SECONDS)).isTrue();
         token.cancel("job timed out");
+        cancelSent.countDown();
 
         ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> job.get(30, TimeUnit.SECONDS));
         assertThat(e.getCause()).isInstanceOf(JobCancelledException.class).hasMessage("cancelled: job timed out");
