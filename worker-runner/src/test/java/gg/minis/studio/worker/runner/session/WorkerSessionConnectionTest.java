@@ -205,30 +205,39 @@ class WorkerSessionConnectionTest extends StudioTestBase {
             assertThat(caps.autoEnabled()).isTrue();
             assertThat(hb.currentJobId()).isNull();
 
+            // A heartbeat sent just before a change can still be on its way when the test looks, so each step
+            // waits for the first heartbeat that shows the change (none comes if the worker never reports it).
             studio.submit(SampleJobs.image("job-hb", "hold me"));
             await(engine.started("job-hb"));
             long seq = studio.lastEventSeq();
-            StudioEvent during = awaitEvent(studio, seq, creds.workerId(), StudioEvent.Kind.RECEIVED, "heartbeat");
-            assertThat(((WorkerFrame.Heartbeat) WireJson.decodeWorkerFrame(during.detail())).currentJobId())
-                    .isEqualTo("job-hb");
+            StudioEvent during = awaitEvent(studio, seq, creds.workerId(), StudioEvent.Kind.RECEIVED, "heartbeat",
+                    e -> heartbeat(e).currentJobId() != null);
+            assertThat(heartbeat(during).currentJobId()).isEqualTo("job-hb");
             assertThat(studio.currentJobId(creds.workerId())).contains("job-hb");
 
             w.worker.pause();
-            seq = studio.lastEventSeq();
-            StudioEvent paused = awaitEvent(studio, seq, creds.workerId(), StudioEvent.Kind.RECEIVED, "heartbeat");
-            assertThat(((WorkerFrame.Heartbeat) WireJson.decodeWorkerFrame(paused.detail())).capabilities()
-                    .autoEnabled()).isFalse();
+            seq = during.seq();
+            StudioEvent paused = awaitEvent(studio, seq, creds.workerId(), StudioEvent.Kind.RECEIVED, "heartbeat",
+                    e -> !heartbeat(e).capabilities().autoEnabled());
+            assertThat(heartbeat(paused).currentJobId()).isEqualTo("job-hb");
 
             w.worker.resume();
             engine.release("job-hb");
             await(studio.awaitOutcome("job-hb"));
-            seq = studio.lastEventSeq();
-            StudioEvent after = awaitEvent(studio, seq, creds.workerId(), StudioEvent.Kind.RECEIVED, "heartbeat");
-            WorkerFrame.Heartbeat last = (WorkerFrame.Heartbeat) WireJson.decodeWorkerFrame(after.detail());
-            assertThat(last.capabilities().autoEnabled()).isTrue();
-            assertThat(last.currentJobId()).isNull();
+            seq = paused.seq();
+            StudioEvent after = awaitEvent(studio, seq, creds.workerId(), StudioEvent.Kind.RECEIVED, "heartbeat",
+                    e -> heartbeat(e).capabilities().autoEnabled() && heartbeat(e).currentJobId() == null);
+            assertThat(heartbeat(after).capabilities().autoEnabled()).isTrue();
         }
         assertThat(studio.violations()).isEmpty();
+    }
+
+    private static WorkerFrame.Heartbeat heartbeat(StudioEvent received) {
+        try {
+            return (WorkerFrame.Heartbeat) WireJson.decodeWorkerFrame(received.detail());
+        } catch (Exception e) {
+            throw new AssertionError("not a heartbeat: " + received.detail(), e);
+        }
     }
 
     @Test
