@@ -51,7 +51,9 @@ class WorkerSessionDeliveryTest extends StudioTestBase {
         GatedEngine engine = new GatedEngine().hold(jobId);
         Recorder recorder = new Recorder();
         Settings s = Settings.fast();
-        s.connectTimeout = Duration.ofMillis(300);
+        // Short, so stalled reconnects are given up quickly, yet long enough for the first unstalled upgrade to fit
+        // on a busy machine.
+        s.connectTimeout = Duration.ofSeconds(1);
         s.reconnectAttempts = 0; // forever: the studio is away for a while
         try (Running w = Running.start(worker(studio, creds, engine, spool).settings(s.build()).listener(recorder)
                 .build())) {
