@@ -177,7 +177,7 @@ class LocalStudioFaultsTest extends StudioTestBase {
             InputStream in = socket.getInputStream();
             assertThatThrownBy(in::read).isInstanceOf(SocketTimeoutException.class);
             studio.close(); // closing the studio also ends stalled connections
-            socket.setSoTimeout(5000);
+            socket.setSoTimeout(15_000);
             assertThat(in.read()).isEqualTo(-1);
         }
         assertThat(studio.connectionCount()).isZero();
