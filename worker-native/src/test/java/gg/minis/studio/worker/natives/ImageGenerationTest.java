@@ -211,14 +211,20 @@ class ImageGenerationTest {
     void cancellingFromAnotherThreadStopsTheJob() throws Exception {
         CancelFlag flag = new CancelFlag();
         CountDownLatch started = new CountDownLatch(3);
+        CountDownLatch cancelSent = new CountDownLatch(1);
         List<Integer> steps = new CopyOnWriteArrayList<>();
         CompletableFuture<ImagePixels> job = CompletableFuture.supplyAsync(() -> ctx.generate(
                 small("#slow:20 long job").steps(150).build(), (step, total) -> {
                     steps.add(step);
                     started.countDown();
+                    if (step == 3) {
+                        // Held here until the cancel is sent: a slow test thread must not let the job finish first.
+                        awaitQuietly(cancelSent);
+                    }
                 }, flag));
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
         flag.cancel();
+        cancelSent.countDown();
         Throwable thrown = catchThrowableOfType(java.util.concurrent.ExecutionException.class,
                 () -> job.get(10, TimeUnit.SECONDS)).getCause();
         assertThat(thrown).isInstanceOf(NativeException.class);
@@ -228,6 +234,14 @@ class ImageGenerationTest {
         assertThat(e.nativeMessage()).startsWith("cancelled at step");
         assertThat(steps).hasSizeBetween(3, 149);
         assertThat(flag.isCancelled()).isTrue();
+    }
+
+    static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

@@ -109,10 +109,18 @@ class SpeechTest {
     void cancellingFromAnotherThreadStopsTheTranscription() throws Exception {
         CancelFlag flag = new CancelFlag();
         CountDownLatch started = new CountDownLatch(2);
+        CountDownLatch cancelSent = new CountDownLatch(1);
         CompletableFuture<Transcript> job = CompletableFuture.supplyAsync(() -> ctx.transcribe(sine(60, 0.1),
-                SttParams.defaults().withInitialPrompt("#slow:20"), (s, n) -> started.countDown(), flag));
+                SttParams.defaults().withInitialPrompt("#slow:20"), (s, n) -> {
+                    started.countDown();
+                    if (s == 2) {
+                        // Held until the cancel is sent: a slow test thread must not let the job finish first.
+                        ImageGenerationTest.awaitQuietly(cancelSent);
+                    }
+                }, flag));
         assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
         flag.cancel();
+        cancelSent.countDown();
         Throwable cause = catchThrowableOfType(ExecutionException.class, () -> job.get(10, TimeUnit.SECONDS)).getCause();
         assertThat(cause).isInstanceOfSatisfying(NativeException.class, e -> {
             assertThat(e.status()).isEqualTo(SwStatus.CANCELLED);

@@ -72,6 +72,7 @@ public final class Worker {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile WorkerSession session;
     private volatile boolean paused;
+    private final Object pauseLock = new Object();
 
     private Worker(Builder b) {
         this.endpoints = StudioEndpoints.parse(b.apiBaseUrl);
@@ -121,10 +122,14 @@ public final class Worker {
                     capabilities, new Admission(engine, () -> vramThresholdGb, jobGate), spool,
                     new ResultUploader(http, endpoints, ResultUploader.DEFAULT_TIMEOUT, Version.userAgent()),
                     group, listener, logShipper::drain);
-            if (paused) {
-                s.pause();
+            synchronized (pauseLock) {
+                // Published and paused under the lock pause()/resume() take: a pause() that found no session yet
+                // is applied here, and none can slip in between.
+                session = s;
+                if (paused) {
+                    s.pause();
+                }
             }
-            session = s;
             if (stopped.isDone()) {
                 s.stop();
             }
@@ -177,18 +182,22 @@ public final class Worker {
     }
 
     public void pause() {
-        paused = true;
-        WorkerSession s = session;
-        if (s != null) {
-            s.pause();
+        synchronized (pauseLock) {
+            paused = true;
+            WorkerSession s = session;
+            if (s != null) {
+                s.pause();
+            }
         }
     }
 
     public void resume() {
-        paused = false;
-        WorkerSession s = session;
-        if (s != null) {
-            s.resume();
+        synchronized (pauseLock) {
+            paused = false;
+            WorkerSession s = session;
+            if (s != null) {
+                s.resume();
+            }
         }
     }
 

@@ -169,6 +169,7 @@ class StableDiffusionEngineFailureTest extends SdFixture {
         CompletableFuture<Object> job = CompletableFuture.supplyAsync(() -> runner.run(claim, token));
         assertThat(runner.thirdStep.await(30, TimeUnit.SECONDS)).as("reached step 3").isTrue();
         token.cancel("operator pressed stop");
+        runner.cancelSent.countDown();
 
         ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> job.get(30, TimeUnit.SECONDS));
         assertThat(e.getCause()).isInstanceOf(JobCancelledException.class)
@@ -179,9 +180,13 @@ class StableDiffusionEngineFailureTest extends SdFixture {
         assertNextJobSucceeds();
     }
 
-    /** Runs a job on a pool thread and signals when step 3 was reported. */
+    /**
+     * Runs a job on a pool thread and signals when step 3 was reported; the job then waits in that report until the
+     * test has sent its cancel, so however slowly the test thread runs, the job cannot finish first.
+     */
     private final class JobClaimRunner {
         final CountDownLatch thirdStep = new CountDownLatch(1);
+        final CountDownLatch cancelSent = new CountDownLatch(1);
         final List<Progress> events = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         Object run(gg.minis.studio.worker.api.job.JobClaim claim, CancellationToken token) {
@@ -190,11 +195,20 @@ class StableDiffusionEngineFailureTest extends SdFixture {
                     events.add(p);
                     if (p.phase().equals("generate") && p.done() == 3) {
                         thirdStep.countDown();
+                        awaitQuietly(cancelSent);
                     }
                 }, token);
             } catch (EngineException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

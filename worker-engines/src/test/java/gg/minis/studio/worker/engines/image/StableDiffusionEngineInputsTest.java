@@ -14,12 +14,12 @@ import gg.minis.studio.worker.engines.media.PngEncoder;
 import gg.minis.studio.worker.engines.media.WebpEncoder;
 import gg.minis.studio.worker.engines.testing.Jobs;
 import gg.minis.studio.worker.engines.testing.NativeTestBackend;
+import gg.minis.studio.worker.engines.testing.RefusedPort;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -150,15 +150,13 @@ class StableDiffusionEngineInputsTest extends SdFixture {
 
     @Test
     void anUnreachableUrlIsRetryableAndNamesFieldAndUrlWithoutQuery() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        try (RefusedPort refused = new RefusedPort()) {
+            String url = refused.url("/inputs/init.png?X-Amz-Signature=secret");
+            EngineException e = failure(claim(Jobs.image().init(url).build()));
+            assertThat(e.retryable()).isTrue();
+            assertThat(e).hasMessageStartingWith("task.initImageUrl: cannot fetch " + refused.url("/inputs/init.png"))
+                    .hasMessageNotContaining("secret");
         }
-        String url = "http://127.0.0.1:" + port + "/inputs/init.png?X-Amz-Signature=secret";
-        EngineException e = failure(claim(Jobs.image().init(url).build()));
-        assertThat(e.retryable()).isTrue();
-        assertThat(e).hasMessageStartingWith("task.initImageUrl: cannot fetch http://127.0.0.1:" + port
-                + "/inputs/init.png").hasMessageNotContaining("secret");
         assertNextJobSucceeds();
     }
 

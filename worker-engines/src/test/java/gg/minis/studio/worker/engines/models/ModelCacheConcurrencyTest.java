@@ -62,10 +62,20 @@ class ModelCacheConcurrencyTest {
         return root.resolve("image").resolve(name);
     }
 
+    /** The model served by {@code server} instead of WireMock. */
+    static ModelFile model(PartialBodyServer server) {
+        return file(server.url(""), "/m/model.gguf?sig=secret", "model.gguf", MODEL_SHA);
+    }
+
     CompletableFuture<Path> resolveInBackground(ModelCache cache, ProgressListener progress, CancellationToken cancel) {
+        return resolveInBackground(cache, model(), progress, cancel);
+    }
+
+    CompletableFuture<Path> resolveInBackground(ModelCache cache, ModelFile file, ProgressListener progress,
+            CancellationToken cancel) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return cache.resolve(TaskKind.IMAGE, model(), progress, cancel);
+                return cache.resolve(TaskKind.IMAGE, file, progress, cancel);
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException(e);
             }
@@ -103,26 +113,29 @@ class ModelCacheConcurrencyTest {
 
     @Test
     void twoCallersShareOneDownload() throws Exception {
-        wm.stubFor(get(urlPathEqualTo("/m/model.gguf"))
-                .willReturn(aResponse().withStatus(200).withBody(MODEL).withFixedDelay(1500)));
-        ModelCache cache = cache();
-        Recorder second = new Recorder();
+        // The body is held after its first bytes until the second caller has joined: a download that a slow
+        // machine let finish first would leave the second caller nothing to join.
+        try (PartialBodyServer server = PartialBodyServer.gated(MODEL, 1000)) {
+            ModelCache cache = cache();
+            Recorder second = new Recorder();
 
-        CompletableFuture<Path> a = resolveInBackground(cache, ProgressListener.NONE, CancellationToken.none());
-        awaitTrue(() -> requests() == 1); // the first request is out and held for 1.5 s by the server
-        CompletableFuture<Path> b = resolveInBackground(cache, second, CancellationToken.none());
+            CompletableFuture<Path> a = resolveInBackground(cache, model(server), ProgressListener.NONE,
+                    CancellationToken.none());
+            awaitTrue(() -> server.requests() == 1); // the first request is out, its body held by the server
+            CompletableFuture<Path> b = resolveInBackground(cache, model(server), second, CancellationToken.none());
+            awaitTrue(() -> !second.events.isEmpty()); // b has joined: it hears the shared download
+            server.release();
 
-        assertThat(a.get(10, TimeUnit.SECONDS)).isEqualTo(image("model.gguf"));
-        assertThat(b.get(10, TimeUnit.SECONDS)).isEqualTo(image("model.gguf"));
-        assertThat(Files.readAllBytes(image("model.gguf"))).isEqualTo(MODEL);
-        second.assertCompleteAndMonotonic(MODEL.length); // the joiner sees the shared download's progress
-        wm.verify(1, getRequestedFor(urlPathEqualTo("/m/model.gguf")));
+            assertThat(a.get(10, TimeUnit.SECONDS)).isEqualTo(image("model.gguf"));
+            assertThat(b.get(10, TimeUnit.SECONDS)).isEqualTo(image("model.gguf"));
+            assertThat(Files.readAllBytes(image("model.gguf"))).isEqualTo(MODEL);
+            second.assertCompleteAndMonotonic(MODEL.length); // the joiner sees the shared download's progress
+            assertThat(server.requests()).isEqualTo(1);
+        }
     }
 
     @Test
     void cancellingMidDownloadKeepsThePartForResuming() throws Exception {
-        wm.stubFor(get(urlPathEqualTo("/m/model.gguf"))
-                .willReturn(aResponse().withStatus(200).withBody(MODEL).withChunkedDribbleDelay(50, 5000)));
         ModelCache cache = cache();
         CancellationToken cancel = new CancellationToken();
         ProgressListener cancelOnFirstBytes = p -> {
@@ -131,9 +144,13 @@ class ModelCacheConcurrencyTest {
             }
         };
 
-        assertThatThrownBy(() -> cache.resolve(TaskKind.IMAGE, model(), cancelOnFirstBytes, cancel))
-                .isInstanceOf(JobCancelledException.class)
-                .hasMessage("cancelled: operator");
+        // The rest of the body never comes, so the cancel always lands mid-download. (10 % of it: progress is
+        // reported in steps of 1 %.)
+        try (PartialBodyServer server = PartialBodyServer.stalling(MODEL, MODEL.length / 10)) {
+            assertThatThrownBy(() -> cache.resolve(TaskKind.IMAGE, model(server), cancelOnFirstBytes, cancel))
+                    .isInstanceOf(JobCancelledException.class)
+                    .hasMessage("cancelled: operator");
+        }
 
         assertThat(image("model.gguf")).doesNotExist();
         byte[] part = Files.readAllBytes(image("model.gguf.part"));
@@ -154,22 +171,26 @@ class ModelCacheConcurrencyTest {
 
     @Test
     void oneCallerCancellingDoesNotStopTheDownloadForTheOther() throws Exception {
-        wm.stubFor(get(urlPathEqualTo("/m/model.gguf"))
-                .willReturn(aResponse().withStatus(200).withBody(MODEL).withChunkedDribbleDelay(10, 1500)));
-        ModelCache cache = cache();
-        CancellationToken cancelA = new CancellationToken();
-        Recorder progressB = new Recorder();
+        // Held mid-body until both callers have had their say: not a race against the transfer's speed.
+        try (PartialBodyServer server = PartialBodyServer.gated(MODEL, 1000)) {
+            ModelCache cache = cache();
+            CancellationToken cancelA = new CancellationToken();
+            Recorder progressB = new Recorder();
 
-        CompletableFuture<Path> a = resolveInBackground(cache, ProgressListener.NONE, cancelA);
-        awaitTrue(() -> requests() == 1);
-        CompletableFuture<Path> b = resolveInBackground(cache, progressB, CancellationToken.none());
-        awaitTrue(() -> !progressB.events.isEmpty()); // b has joined
-        cancelA.cancel("operator");
+            CompletableFuture<Path> a = resolveInBackground(cache, model(server), ProgressListener.NONE, cancelA);
+            awaitTrue(() -> server.requests() == 1);
+            CompletableFuture<Path> b = resolveInBackground(cache, model(server), progressB,
+                    CancellationToken.none());
+            awaitTrue(() -> !progressB.events.isEmpty()); // b has joined
+            cancelA.cancel("operator");
 
-        assertThatThrownBy(() -> a.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(JobCancelledException.class);
-        assertThat(b.get(10, TimeUnit.SECONDS)).isEqualTo(image("model.gguf"));
-        assertThat(Files.readAllBytes(image("model.gguf"))).isEqualTo(MODEL);
-        wm.verify(1, getRequestedFor(urlPathEqualTo("/m/model.gguf")));
+            assertThatThrownBy(() -> a.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(JobCancelledException.class);
+            assertThat(b).isNotDone();
+            server.release();
+            assertThat(b.get(10, TimeUnit.SECONDS)).isEqualTo(image("model.gguf"));
+            assertThat(Files.readAllBytes(image("model.gguf"))).isEqualTo(MODEL);
+            assertThat(server.requests()).isEqualTo(1);
+        }
     }
 
     @Test

@@ -341,7 +341,7 @@ class ModelCacheTest {
     @Test
     void slowHeadersTimeOutAsRetryable() {
         wm.stubFor(get(urlPathEqualTo("/m/model.gguf"))
-                .willReturn(aResponse().withStatus(200).withBody(MODEL).withFixedDelay(3000)));
+                .willReturn(aResponse().withStatus(200).withBody(MODEL).withFixedDelay(10_000)));
         ModelCache cache = new ModelCache(root, ModelCache.defaultHttpClient(), Duration.ofMillis(500));
 
         assertThatThrownBy(() -> cache.resolve(TaskKind.IMAGE, model(MODEL_SHA), ProgressListener.NONE,

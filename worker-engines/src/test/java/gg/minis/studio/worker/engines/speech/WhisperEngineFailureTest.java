@@ -11,7 +11,7 @@ import gg.minis.studio.worker.api.job.ModelFile;
 import gg.minis.studio.worker.api.job.ModelFileRole;
 import gg.minis.studio.worker.api.task.ImageTask;
 import gg.minis.studio.worker.engines.speech.TestWavs.Encoding;
-import java.net.ServerSocket;
+import gg.minis.studio.worker.engines.testing.RefusedPort;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -58,14 +58,12 @@ class WhisperEngineFailureTest extends WhisperFixture {
 
     @Test
     void anUnreachableUrlIsRetryableAndAMissingFileIsNot() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        try (RefusedPort refused = new RefusedPort()) {
+            EngineException e = failure(claim(task(refused.url("/a.wav?token=secret"))));
+            assertThat(e.retryable()).isTrue();
+            assertThat(e).hasMessageStartingWith("task.inputUrl: cannot fetch " + refused.url("/a.wav"))
+                    .hasMessageNotContaining("secret");
         }
-        EngineException e = failure(claim(task("http://127.0.0.1:" + port + "/a.wav?token=secret")));
-        assertThat(e.retryable()).isTrue();
-        assertThat(e).hasMessageStartingWith("task.inputUrl: cannot fetch http://127.0.0.1:" + port + "/a.wav")
-                .hasMessageNotContaining("secret");
         EngineException missing = failure(claim(task(dir.resolve("gone.wav").toUri().toString())));
         assertThat(missing.retryable()).isFalse();
         assertThat(missing).hasMessageContaining("task.inputUrl").hasMessageContaining("gone.wav does not exist");
@@ -119,6 +117,7 @@ class WhisperEngineFailureTest extends WhisperFixture {
     void cancellingMidTranscriptionStopsTheBackendAndTheNextJobRuns() throws Exception {
         CancellationToken token = new CancellationToken();
         CountDownLatch secondSegment = new CountDownLatch(1);
+        CountDownLatch cancelSent = new CountDownLatch(1);
         var claim = claim(task(fileUrl(sineWav(30.0)), null, null, "#slow:30", null));
         CompletableFuture<Object> job = CompletableFuture.supplyAsync(() -> {
             try {
@@ -126,6 +125,12 @@ class WhisperEngineFailureTest extends WhisperFixture {
                     events.add(p);
                     if (p.phase().equals("transcribe") && p.done() == 2) {
                         secondSegment.countDown();
+                        // Held here until the cancel is sent: a slow test thread must not let the job finish first.
+                        try {
+                            cancelSent.await(30, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
                     }
                 }, token);
             } catch (EngineException e) {
@@ -134,6 +139,7 @@ class WhisperEngineFailureTest extends WhisperFixture {
         });
         assertThat(secondSegment.await(30, TimeUnit.SECONDS)).isTrue();
         token.cancel("job timed out");
+        cancelSent.countDown();
 
         ExecutionException e = catchThrowableOfType(ExecutionException.class, () -> job.get(30, TimeUnit.SECONDS));
         assertThat(e.getCause()).isInstanceOf(JobCancelledException.class).hasMessage("cancelled: job timed out");

@@ -24,7 +24,8 @@ class InputFetcherTest {
     @RegisterExtension
     static WireMockExtension http = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-    private final InputFetcher fetcher = new InputFetcher(HttpClient.newHttpClient(), Duration.ofSeconds(2));
+    /** A timeout no answered request reaches, however busy the machine: only the stall test wants one to fire. */
+    private final InputFetcher fetcher = new InputFetcher(HttpClient.newHttpClient(), Duration.ofSeconds(30));
 
     @Test
     void bodiesAreReadAndRedirectsFollowed() throws Exception {
@@ -59,7 +60,8 @@ class InputFetcherTest {
     void aServerThatNeverAnswersTimesOutRetryably() {
         http.stubFor(get(urlPathEqualTo("/stall")).willReturn(aResponse().withFixedDelay(10_000).withBody("x")));
         EngineException e = catchThrowableOfType(EngineException.class,
-                () -> fetcher.fetch("task.inputUrl", http.baseUrl() + "/stall", 100, CancellationToken.none()));
+                () -> new InputFetcher(HttpClient.newHttpClient(), Duration.ofMillis(500))
+                        .fetch("task.inputUrl", http.baseUrl() + "/stall", 100, CancellationToken.none()));
         assertThat(e.retryable()).isTrue();
         assertThat(e).hasMessageContaining("task.inputUrl").hasMessageContaining("/stall");
     }

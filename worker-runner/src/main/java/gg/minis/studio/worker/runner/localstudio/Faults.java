@@ -62,8 +62,8 @@ public final class Faults {
 
     /**
      * The next {@code count} multipart completes get no answer for {@code delay}; then, if the client is still
-     * connected, they are processed normally (stored, 204). If the client gave up and closed the connection first,
-     * nothing is stored, as if the request never reached the studio.
+     * connected, they are processed normally (stored, 204). If the client gives up and closes the connection first,
+     * nothing is stored, as if the request never reached the studio, and that is recorded when it hangs up.
      */
     public Faults hangNextCompletes(int count, Duration delay) {
         hangDelay = Objects.requireNonNull(delay);

@@ -34,6 +34,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -205,17 +206,31 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         Duration hang = studio.faults().takeCompleteHang();
         if (hang != null) {
             LOG.info("hanging the complete of job {} for {} (fault)", jobId, hang);
+            // Whichever comes first settles it: the end of the hang (answer normally) or the client hanging up
+            // (recorded at once, nothing stored). Both run on the channel's event loop.
+            AtomicBoolean settled = new AtomicBoolean();
             ctx.executor().schedule(() -> {
-                if (ctx.channel().isActive()) {
-                    completeNow(ctx, req, workerId, jobId);
-                } else {
-                    studio.recordAbandonedComplete(workerId, jobId);
-                    req.release();
+                if (settled.compareAndSet(false, true)) {
+                    if (ctx.channel().isActive()) {
+                        completeNow(ctx, req, workerId, jobId);
+                    } else {
+                        abandoned(req, workerId, jobId);
+                    }
                 }
             }, hang.toNanos(), TimeUnit.NANOSECONDS);
+            ctx.channel().closeFuture().addListener(f -> {
+                if (settled.compareAndSet(false, true)) {
+                    abandoned(req, workerId, jobId);
+                }
+            });
             return;
         }
         completeNow(ctx, req, workerId, jobId);
+    }
+
+    private void abandoned(FullHttpRequest req, String workerId, String jobId) {
+        studio.recordAbandonedComplete(workerId, jobId);
+        req.release();
     }
 
     private void completeNow(ChannelHandlerContext ctx, FullHttpRequest req, String workerId, String jobId) {

@@ -33,7 +33,9 @@ public final class LogRing {
         this.capacity = capacity;
         this.jobCapacity = jobCapacity;
         this.linesPerJob = linesPerJob;
-        this.perJob = new LinkedHashMap<>(16, 0.75f, false) {
+        // Access order: a job that is still logging (or being read) is a recent one, whenever it first logged. A
+        // job id seen long ago (ids repeat: "studio-1" in every fresh session) must not be the next one dropped.
+        this.perJob = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Deque<Line>> eldest) {
                 return size() > LogRing.this.jobCapacity;

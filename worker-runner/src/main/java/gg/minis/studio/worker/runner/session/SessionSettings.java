@@ -38,9 +38,15 @@ public record SessionSettings(
                 shutdownGrace);
     }
 
-    /** Timings scaled down for tests: the same shape, milliseconds instead of seconds. */
+    /**
+     * Timings scaled down for tests: heartbeats, backoffs and log batches in milliseconds instead of seconds. The
+     * dead-connection timeouts (connect, read idle) keep the protocol's defaults: scaled down, they fire on a loaded
+     * machine (a GC pause, a starved CPU) in tests that expect the connection to stay up. A test about one of them
+     * sets it short itself.
+     */
     public static SessionSettings fast() {
-        return new SessionSettings(Duration.ofMillis(100), Duration.ofSeconds(2), Duration.ofMillis(800),
+        SessionSettings d = defaults();
+        return new SessionSettings(Duration.ofMillis(100), d.connectTimeout(), d.readIdleTimeout(),
                 Duration.ofMillis(20), Duration.ofMillis(100), 5, 1 << 20, Duration.ofMillis(20),
                 Duration.ofMillis(100), 8, Duration.ofMillis(100), Duration.ofSeconds(5));
     }

@@ -187,7 +187,7 @@ public final class WorkerSession {
      * reported as failed), results are delivered if the studio is there, then the socket closes with 1000.
      */
     public void stop() {
-        control.execute(() -> {
+        post(() -> {
             if (stopping) {
                 return;
             }
@@ -215,7 +215,7 @@ public final class WorkerSession {
 
     public void resume() {
         paused = false;
-        control.execute(this::maybeReadyForMore);
+        post(this::maybeReadyForMore);
     }
 
     public Status status() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import gg.minis.studio.worker.api.engine.Engine;
 import gg.minis.studio.worker.engines.synthetic.SyntheticEngine;
+import gg.minis.studio.worker.engines.testing.RefusedPort;
 import gg.minis.studio.worker.runner.CapabilitiesSource;
 import gg.minis.studio.worker.runner.cli.ExitCodes;
 import gg.minis.studio.worker.runner.cli.RunnerMain;
@@ -14,7 +15,6 @@ import gg.minis.studio.worker.runner.localapi.DiscoveryFile;
 import gg.minis.studio.worker.runner.localapi.LocalApiServer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -55,17 +55,15 @@ class ConsoleConnectTest {
 
     @Test
     void aStaleDiscoveryFileMeansNoWorker() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0)) {
-            port = free.getLocalPort();
+        try (RefusedPort gone = new RefusedPort()) {
+            discovery(gone.url("/"), "a".repeat(64));
+            Path config = dir.resolve("config.toml");
+            Result r = console(config);
+            assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
+            assertThat(r.err()).isEqualTo("runner: no worker is running for " + config.toAbsolutePath()
+                    + " (nothing answers at " + gone.url("/") + ", the URL in local-api.json); start one with "
+                    + "'runner run'" + System.lineSeparator());
         }
-        discovery("http://127.0.0.1:" + port + "/", "a".repeat(64));
-        Path config = dir.resolve("config.toml");
-        Result r = console(config);
-        assertThat(r.exitCode()).isEqualTo(ExitCodes.FAILURE);
-        assertThat(r.err()).isEqualTo("runner: no worker is running for " + config.toAbsolutePath()
-                + " (nothing answers at http://127.0.0.1:" + port + "/, the URL in local-api.json); start one with "
-                + "'runner run'" + System.lineSeparator());
     }
 
     @Test

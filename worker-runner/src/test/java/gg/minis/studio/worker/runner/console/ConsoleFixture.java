@@ -62,6 +62,10 @@ final class ConsoleFixture implements AutoCloseable {
             throw new AssertionError("the studio job did not complete");
         }
         Await.until("the job to be in the history", () -> !status().path("busy").asBoolean());
+        // The studio stores the result before it answers the upload; the worker forgets it (spool) only once that
+        // answer is in. Tests read "0 undelivered results".
+        Await.until("the result to be acknowledged",
+                () -> status().path("session").path("pendingResults").asInt(-1) == 0);
     }
 
     JsonNode status() {

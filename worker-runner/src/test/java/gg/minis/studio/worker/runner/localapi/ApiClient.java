@@ -78,7 +78,7 @@ final class ApiClient {
      */
     String raw(String method, String path, String host, String extraHeaders) throws IOException {
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
-            socket.setSoTimeout(5_000);
+            socket.setSoTimeout(15_000);
             String req = method + " " + path + " HTTP/1.1\r\n"
                     + "Host: " + host + "\r\n"
                     + (token == null ? "" : "Authorization: Bearer " + token + "\r\n")

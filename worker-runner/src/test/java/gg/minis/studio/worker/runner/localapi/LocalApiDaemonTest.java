@@ -8,9 +8,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import gg.minis.studio.worker.engines.synthetic.SyntheticEngine;
 import gg.minis.studio.worker.runner.config.ConfigStore;
 import gg.minis.studio.worker.runner.config.WorkerConfig;
+import gg.minis.studio.worker.runner.logging.LogRing;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -18,7 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 class LocalApiDaemonTest {
     private static final String AUTH = "tok-" + "a1b2c3d4".repeat(4);
@@ -128,7 +129,16 @@ class LocalApiDaemonTest {
 
     @Test
     void logsArePagedBySequenceNumber() throws Exception {
-        LoggerFactory.getLogger("LocalApiDaemonTest").info("marker line one {}", dir);
+        // A ring of its own: the process-wide one also takes lines from threads that earlier test classes left
+        // behind, and one of those landing between two pages would break the exact assertions below.
+        LogRing ring = new LogRing(5_000, 64, 500);
+        fx.close();
+        fx = new ApiFixture(dir, SyntheticEngine.create(), c -> c.withWorkerId("w-123").withAuthToken(AUTH)
+                .withInstallId(UUID.randomUUID()), b -> b.logs(ring));
+        for (int i = 0; i < 700; i++) { // more than one page of 500
+            ring.add(Instant.now(), "info", "LocalApiDaemonTest", "earlier line " + i, null);
+        }
+        ring.add(Instant.now(), "info", "LocalApiDaemonTest", "marker line one " + dir, null);
         JsonNode all = json(fx.api.get("/daemon/logs"));
         long last = all.path("lastSeq").asLong();
         assertThat(last).isPositive();
@@ -137,12 +147,12 @@ class LocalApiDaemonTest {
             assertThat(line.path("seq").asLong()).isGreaterThan(previous);
             previous = line.path("seq").asLong();
         }
-        // The ring is process-wide: earlier tests may have filled more than one page; page to its end.
+        // More than one page may be filled: page to its end.
         for (JsonNode more = json(fx.api.get("/daemon/logs?after=" + last)); !more.path("lines").isEmpty();
                 more = json(fx.api.get("/daemon/logs?after=" + last))) {
             last = more.path("lastSeq").asLong();
         }
-        LoggerFactory.getLogger("LocalApiDaemonTest").info("marker line two {}", dir);
+        ring.add(Instant.now(), "info", "LocalApiDaemonTest", "marker line two " + dir, null);
         JsonNode next = json(fx.api.get("/daemon/logs?after=" + last));
         assertThat(next.path("lines")).isNotEmpty();
         assertThat(next.path("lines").get(0).path("seq").asLong()).isGreaterThan(last);

@@ -34,6 +34,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LocalApiWatchdogTest {
     private static final Duration BUDGET = Duration.ofMillis(300);
+    /** For the jobs that are meant to finish: no busy machine takes this long, so none of them is cancelled. */
+    private static final Duration AMPLE = Duration.ofMinutes(10);
 
     @TempDir
     Path dir;
@@ -55,12 +58,17 @@ class LocalApiWatchdogTest {
     private NativeTestBackend backend;
     private Engine engine;
     private final CountDownLatch unblock = new CountDownLatch(1);
+    /**
+     * The budget of the next job (the watchdog reads it when a job starts): {@link #BUDGET} for the jobs meant to
+     * overrun, {@link #AMPLE} for those meant to finish, which a 300 ms budget would cancel on a slow machine.
+     */
+    private final AtomicReference<Duration> budget = new AtomicReference<>(BUDGET);
 
     private void start(Engine engine, Supplier<Engine> factory, Duration grace) throws Exception {
         this.engine = engine;
         studio = LocalStudio.start();
         fx = new ApiFixture(dir, engine, c -> c.withValue("api_base_url", studio.baseUrl().toString()),
-                b -> b.jobBudgets(kind -> BUDGET).wedgeGrace(grace).engineFactory(factory));
+                b -> b.jobBudgets(kind -> budget.get()).wedgeGrace(grace).engineFactory(factory));
         fx.runDaemon();
         LocalApiNativeResidencyTest.await("the studio session to be welcomed", () -> LocalApiNativeResidencyTest
                 .call(() -> json(fx.api.get("/daemon/status")).path("session").path("welcomed").asBoolean()));
@@ -100,6 +108,7 @@ class LocalApiWatchdogTest {
         assertThat(failed.retryable()).isTrue();
         assertThat(failed.error()).contains("time budget of 300 ms", "job_timeout_secs_image", "cancelled");
 
+        budget.set(AMPLE);
         studio.submit(claim("next-1", "a lighthouse", 2, source));
         JobRecord next = studio.awaitOutcome("next-1").get(20, TimeUnit.SECONDS);
         assertThat(next.status()).as(String.valueOf(next.error())).isEqualTo(JobStatus.COMPLETED);
@@ -132,16 +141,19 @@ class LocalApiWatchdogTest {
         assertThat(made.get()).isEqualTo(2);
         assertThat(fx.daemon.engine().rebuilds()).isEqualTo(1);
 
+        budget.set(AMPLE);
         studio.submit(SampleJobs.image("after-1", "a fox"));
         assertThat(studio.awaitOutcome("after-1").get(20, TimeUnit.SECONDS).status()).isEqualTo(JobStatus.COMPLETED);
         assertThat(instances.get(1).jobs).containsExactly("after-1");
         assertThat(instances.get(0).jobs).containsExactly("hang-1");
 
         // Local jobs have the same watchdog: this one wedges the second instance, a third takes over.
+        budget.set(BUDGET);
         HttpResponse<byte[]> res = fx.api.post("/image", Map.of("prompt", "hang again"));
         assertThat(res.statusCode()).as(ApiClient.text(res)).isEqualTo(500);
         assertThat(json(res).path("retryable").asBoolean()).isTrue();
         assertThat(json(res).path("message").asText()).contains("time budget of 300 ms");
+        budget.set(AMPLE);
         assertThat(fx.api.post("/image", Map.of("prompt", "fine")).statusCode()).isEqualTo(200);
         assertThat(made.get()).isEqualTo(3);
         assertThat(instances.get(2).jobs).hasSize(1);

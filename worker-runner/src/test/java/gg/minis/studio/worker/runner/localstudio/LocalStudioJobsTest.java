@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class LocalStudioJobsTest extends StudioTestBase {
     private JobRecord outcome(String jobId) throws Exception {
-        return studio.awaitOutcome(jobId).get(5, TimeUnit.SECONDS);
+        return studio.awaitOutcome(jobId).get(15, TimeUnit.SECONDS);
     }
 
     @Test
@@ -81,7 +81,7 @@ class LocalStudioJobsTest extends StudioTestBase {
         JobRecord a = outcome("a");
         assertThat(a.status()).isEqualTo(JobStatus.REJECTED);
         assertThat(a.rejectionReason()).isEqualTo("paused");
-        studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.DISCONNECTED).get(5, TimeUnit.SECONDS);
+        studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.DISCONNECTED).get(15, TimeUnit.SECONDS);
         assertThat(studio.job("c").orElseThrow().status()).isEqualTo(JobStatus.QUEUED); // re-queued on disconnect
     }
 
@@ -161,10 +161,10 @@ class LocalStudioJobsTest extends StudioTestBase {
         try (RawWorker w = RawWorker.welcomed(studio, creds)) {
             w.next(StudioFrame.Offer.class);
             w.send(new WorkerFrame.Accept("spool"));
-            studio.awaitEvent(e -> e.is(StudioEvent.Kind.RECEIVED, "accept")).get(5, TimeUnit.SECONDS);
+            studio.awaitEvent(e -> e.is(StudioEvent.Kind.RECEIVED, "accept")).get(15, TimeUnit.SECONDS);
             w.ws.abort(); // the worker's network drops mid-job
         }
-        studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.DISCONNECTED).get(5, TimeUnit.SECONDS);
+        studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.DISCONNECTED).get(15, TimeUnit.SECONDS);
         assertThat(studio.job("spool").orElseThrow().status()).isEqualTo(JobStatus.ACCEPTED);
         assertThat(studio.queuedCount()).isZero();
 
@@ -185,7 +185,7 @@ class LocalStudioJobsTest extends StudioTestBase {
         try (RawWorker w = RawWorker.welcomed(studio, creds)) {
             w.next(StudioFrame.Offer.class);
         }
-        studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.DISCONNECTED).get(5, TimeUnit.SECONDS);
+        studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.DISCONNECTED).get(15, TimeUnit.SECONDS);
         assertThat(studio.job("o").orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
         try (RawWorker w = RawWorker.welcomed(studio, creds)) {
             assertThat(w.next(StudioFrame.Offer.class).claim().jobId()).isEqualTo("o");

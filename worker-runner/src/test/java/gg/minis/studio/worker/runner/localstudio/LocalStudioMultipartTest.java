@@ -25,7 +25,7 @@ class LocalStudioMultipartTest extends StudioTestBase {
         RawWorker w = RawWorker.welcomed(studio, creds);
         assertThat(w.next(StudioFrame.Offer.class).claim().jobId()).isEqualTo(jobId);
         w.send(new WorkerFrame.Accept(jobId));
-        studio.awaitEvent(e -> e.is(StudioEvent.Kind.RECEIVED, "accept")).get(5, TimeUnit.SECONDS);
+        studio.awaitEvent(e -> e.is(StudioEvent.Kind.RECEIVED, "accept")).get(15, TimeUnit.SECONDS);
         return w;
     }
 
@@ -38,7 +38,7 @@ class LocalStudioMultipartTest extends StudioTestBase {
             assertThat(res.statusCode()).isEqualTo(204);
             assertThat(w.next(StudioFrame.Offer.class).claim().jobId()).isEqualTo("img-2");
         }
-        JobRecord r = studio.awaitOutcome("img-1").get(5, TimeUnit.SECONDS);
+        JobRecord r = studio.awaitOutcome("img-1").get(15, TimeUnit.SECONDS);
         assertThat(r.status()).isEqualTo(JobStatus.COMPLETED);
         assertThat(r.bytes()).isEqualTo(WEBP);
         assertThat(r.ext()).isEqualTo("webp");
@@ -93,19 +93,20 @@ class LocalStudioMultipartTest extends StudioTestBase {
                     .post(studio, creds.workerId(), "retry", creds.authToken());
             assertThat(second.statusCode()).isEqualTo(204);
         }
-        JobRecord r = studio.awaitOutcome("retry").get(5, TimeUnit.SECONDS);
+        JobRecord r = studio.awaitOutcome("retry").get(15, TimeUnit.SECONDS);
         assertThat(r.completionCount()).isEqualTo(1);
     }
 
     @Test
     void aHungCompleteThatTheClientAbandonsIsNotStored() throws Exception {
         try (RawWorker _ = acceptedJob("hang")) {
-            studio.faults().hangNextCompletes(1, Duration.ofMillis(700));
+            // Far longer than the client waits: it always hangs up first, however slowly this machine runs.
+            studio.faults().hangNextCompletes(1, Duration.ofSeconds(30));
             assertThatThrownBy(() -> Multipart.complete("hang", "p", "webp", "image/webp", WEBP)
                     .post(studio, creds.workerId(), "hang", creds.authToken(), Duration.ofMillis(200)))
                     .isInstanceOf(HttpTimeoutException.class);
             studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.HTTP && "abandoned by client".equals(e.detail()))
-                    .get(5, TimeUnit.SECONDS);
+                    .get(15, TimeUnit.SECONDS);
             assertThat(studio.job("hang").orElseThrow().completionCount()).isZero();
 
             studio.faults().hangNextCompletes(1, Duration.ofMillis(150));

@@ -33,7 +33,7 @@ class LocalStudioSessionTest extends StudioTestBase {
         assertThat(studio.receivedTypes(creds.workerId())).containsExactly("hello", "heartbeat");
         assertThat(studio.sentTypes(creds.workerId())).containsExactly("welcome", "heartbeatAck");
         assertThat(studio.connectionCount()).isEqualTo(1);
-        studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.CLOSE_RECEIVED).get(5, TimeUnit.SECONDS);
+        studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.CLOSE_RECEIVED).get(15, TimeUnit.SECONDS);
         assertThat(studio.lastCloseCodeReceived()).hasValue(1000);
     }
 
@@ -67,7 +67,7 @@ class LocalStudioSessionTest extends StudioTestBase {
                 .header("Authorization", "Bearer " + creds.authToken()), studio.connectUrl(creds.workerId())))
                 .isEqualTo(101);
         // The client sees the 101 before the studio's handshake-complete event has run: wait for that event.
-        studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.CONNECTED).get(5, java.util.concurrent.TimeUnit.SECONDS);
+        studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.CONNECTED).get(15, java.util.concurrent.TimeUnit.SECONDS);
         assertThat(studio.connectionCount()).isEqualTo(1);
     }
 
@@ -147,9 +147,9 @@ class LocalStudioSessionTest extends StudioTestBase {
         try (RawWorker w = RawWorker.welcomed(studio, creds)) {
             w.send(new WorkerFrame.Heartbeat(RawWorker.CAPS, null));
             w.next(StudioFrame.HeartbeatAck.class);
-            StudioEvent welcome = studio.awaitWelcome(creds.workerId(), mark).get(5, TimeUnit.SECONDS);
+            StudioEvent welcome = studio.awaitWelcome(creds.workerId(), mark).get(15, TimeUnit.SECONDS);
             StudioEvent heartbeat = studio.awaitEventAfter(mark,
-                    e -> e.is(StudioEvent.Kind.RECEIVED, "heartbeat")).get(5, TimeUnit.SECONDS);
+                    e -> e.is(StudioEvent.Kind.RECEIVED, "heartbeat")).get(15, TimeUnit.SECONDS);
             assertThat(heartbeat.seq()).isGreaterThan(welcome.seq());
             assertThat(heartbeat.nanoTime()).isGreaterThanOrEqualTo(welcome.nanoTime());
         }
@@ -160,9 +160,9 @@ class LocalStudioSessionTest extends StudioTestBase {
     @Test
     void theWorkersCloseIsEchoed() throws Exception {
         RawWorker w = RawWorker.welcomed(studio, creds);
-        w.ws.sendClose(1000, "shutdown").get(5, TimeUnit.SECONDS);
+        w.ws.sendClose(1000, "shutdown").get(15, TimeUnit.SECONDS);
         assertThat(w.awaitClose()).isEqualTo(1000);
-        studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.DISCONNECTED).get(5, TimeUnit.SECONDS);
+        studio.awaitEvent(e -> e.kind() == StudioEvent.Kind.DISCONNECTED).get(15, TimeUnit.SECONDS);
         assertThat(studio.activeSessionCount()).isZero();
         assertThat(studio.isConnected(creds.workerId())).isFalse();
         w.close();
@@ -192,10 +192,10 @@ class LocalStudioSessionTest extends StudioTestBase {
                         pong.complete(java.nio.charset.StandardCharsets.UTF_8.decode(message).toString());
                         return null;
                     }
-                }).get(5, TimeUnit.SECONDS);
+                }).get(15, TimeUnit.SECONDS);
         ws.request(10);
         ws.sendPing(java.nio.ByteBuffer.wrap("are you there".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-        assertThat(pong.get(5, TimeUnit.SECONDS)).isEqualTo("are you there");
+        assertThat(pong.get(15, TimeUnit.SECONDS)).isEqualTo("are you there");
         ws.abort();
     }
 

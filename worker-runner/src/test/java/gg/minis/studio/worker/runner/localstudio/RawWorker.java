@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 /** A deliberately dumb test worker on the JDK WebSocket client: it sends exactly what the test says. */
 final class RawWorker implements AutoCloseable {
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    static final Duration WAIT = Duration.ofSeconds(5);
+    static final Duration WAIT = Duration.ofSeconds(15);
     static final WorkerCapabilities CAPS = new WorkerCapabilities("test-box", "tester", "0.0.0-test", "synthetic",
             24, 12, true, false, List.of("synthetic"), List.of(TaskKind.IMAGE, TaskKind.LLM),
             Map.of(TaskKind.LLM, List.of("synthetic")));

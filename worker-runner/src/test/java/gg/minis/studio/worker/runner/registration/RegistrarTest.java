@@ -18,8 +18,8 @@ import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import gg.minis.studio.worker.api.job.WorkerCapabilities;
 import gg.minis.studio.worker.api.protocol.WireJson;
 import gg.minis.studio.worker.api.task.TaskKind;
+import gg.minis.studio.worker.engines.testing.RefusedPort;
 import gg.minis.studio.worker.runner.studio.StudioEndpoints;
-import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -111,13 +111,11 @@ class RegistrarTest {
 
     @Test
     void anUnreachableStudioStaysPristine() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
+        try (RefusedPort refused = new RefusedPort()) {
+            store = RegistrationStore.inMemory(RegistrationState.EMPTY);
+            var registrar = new Registrar(HTTP, StudioEndpoints.parse(refused.url("")), store, () -> CAPS, "ua");
+            assertThat(registrar.tick().phase()).isEqualTo(RegistrationState.Phase.PRISTINE);
         }
-        store = RegistrationStore.inMemory(RegistrationState.EMPTY);
-        var registrar = new Registrar(HTTP, StudioEndpoints.parse("http://127.0.0.1:" + port), store, () -> CAPS, "ua");
-        assertThat(registrar.tick().phase()).isEqualTo(RegistrationState.Phase.PRISTINE);
     }
 
     // ---- poll ----

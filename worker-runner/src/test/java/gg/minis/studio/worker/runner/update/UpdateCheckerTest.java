@@ -3,6 +3,7 @@ package gg.minis.studio.worker.runner.update;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import gg.minis.studio.worker.api.update.ReleaseAsset;
+import gg.minis.studio.worker.runner.Await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,9 +31,7 @@ class UpdateCheckerTest {
             return available("1.3.0");
         }, state, Duration.ZERO, Duration.ofHours(1))) {
             assertThat(checked.await(10, TimeUnit.SECONDS)).isTrue();
-            for (int i = 0; i < 100 && checker.last() == null; i++) {
-                Thread.sleep(50);
-            }
+            Await.until("the check's result", () -> checker.last() != null);
             assertThat(checker.last()).isEqualTo(available("1.3.0"));
         }
         assertThat(state.read()).contains(available("1.3.0"));
