@@ -68,7 +68,7 @@ class StableDiffusionEngineFailureTest extends SdFixture {
     @Test
     void samplerNamesAreMatchedIgnoringCase() throws Exception {
         run(claim(Jobs.image().sampler(" Euler_A ").build()));
-        assertThat(nativeBackend.echo(gg.minis.studio.worker.engines.testing.NativeTestBackend.ECHO_IMAGE_PARAMS))
+        assertThat(nativeBackend.echo(gg.minis.studio.worker.natives.testing.NativeTestBackend.ECHO_IMAGE_PARAMS))
                 .containsEntry("sample_method", "euler_a");
     }
 
@@ -238,7 +238,7 @@ class StableDiffusionEngineFailureTest extends SdFixture {
                 }, token));
         assertThat(e).hasMessage("cancelled: watchdog");
         assertThat(events).noneMatch(p -> p.phase().equals("generate"));
-        assertThat(nativeBackend.echo(gg.minis.studio.worker.engines.testing.NativeTestBackend.ECHO_IMAGE_PARAMS))
+        assertThat(nativeBackend.echo(gg.minis.studio.worker.natives.testing.NativeTestBackend.ECHO_IMAGE_PARAMS))
                 .as("the backend saw the call with the flag already set").containsEntry("steps", "10");
         assertNextJobSucceeds();
     }

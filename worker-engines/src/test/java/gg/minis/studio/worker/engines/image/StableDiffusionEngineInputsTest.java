@@ -5,7 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
-import static gg.minis.studio.worker.engines.testing.NativeTestBackend.ECHO_IMAGE_PARAMS;
+import static gg.minis.studio.worker.natives.testing.NativeTestBackend.ECHO_IMAGE_PARAMS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
@@ -13,7 +13,7 @@ import gg.minis.studio.worker.api.engine.EngineException;
 import gg.minis.studio.worker.engines.media.PngEncoder;
 import gg.minis.studio.worker.engines.media.WebpEncoder;
 import gg.minis.studio.worker.engines.testing.Jobs;
-import gg.minis.studio.worker.engines.testing.NativeTestBackend;
+import gg.minis.studio.worker.natives.testing.NativeTestBackend;
 import gg.minis.studio.worker.engines.testing.RefusedPort;
 import java.awt.Color;
 import java.awt.Graphics2D;

@@ -1,7 +1,7 @@
 package gg.minis.studio.worker.engines.image;
 
-import static gg.minis.studio.worker.engines.testing.NativeTestBackend.ECHO_IMAGE_MODEL;
-import static gg.minis.studio.worker.engines.testing.NativeTestBackend.ECHO_IMAGE_PARAMS;
+import static gg.minis.studio.worker.natives.testing.NativeTestBackend.ECHO_IMAGE_MODEL;
+import static gg.minis.studio.worker.natives.testing.NativeTestBackend.ECHO_IMAGE_PARAMS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.offset;

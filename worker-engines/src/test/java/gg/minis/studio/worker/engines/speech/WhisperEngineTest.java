@@ -4,8 +4,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
-import static gg.minis.studio.worker.engines.testing.NativeTestBackend.ECHO_STT_MODEL;
-import static gg.minis.studio.worker.engines.testing.NativeTestBackend.ECHO_STT_PARAMS;
+import static gg.minis.studio.worker.natives.testing.NativeTestBackend.ECHO_STT_MODEL;
+import static gg.minis.studio.worker.natives.testing.NativeTestBackend.ECHO_STT_PARAMS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import gg.minis.studio.worker.api.engine.Engine;
 import gg.minis.studio.worker.api.engine.Progress;
+import gg.minis.studio.worker.natives.testing.NativeTestBackend;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

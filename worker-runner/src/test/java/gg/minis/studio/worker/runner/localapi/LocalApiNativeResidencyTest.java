@@ -11,7 +11,7 @@ import gg.minis.studio.worker.engines.image.StableDiffusionEngine;
 import gg.minis.studio.worker.engines.models.ModelFiles;
 import gg.minis.studio.worker.engines.routing.MultiEngine;
 import gg.minis.studio.worker.engines.speech.WhisperEngine;
-import gg.minis.studio.worker.engines.testing.NativeTestBackend;
+import gg.minis.studio.worker.natives.testing.NativeTestBackend;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.http.HttpResponse;

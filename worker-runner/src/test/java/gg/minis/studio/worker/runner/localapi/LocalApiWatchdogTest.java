@@ -22,7 +22,7 @@ import gg.minis.studio.worker.runner.localstudio.JobRecord;
 import gg.minis.studio.worker.runner.localstudio.JobStatus;
 import gg.minis.studio.worker.runner.localstudio.LocalStudio;
 import gg.minis.studio.worker.runner.localstudio.SampleJobs;
-import gg.minis.studio.worker.engines.testing.NativeTestBackend;
+import gg.minis.studio.worker.natives.testing.NativeTestBackend;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package gg.minis.studio.worker.engines.testing;
+package gg.minis.studio.worker.natives.testing;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -20,9 +20,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * sw_testbackend for engine tests: loading (skipping with the reason when the Maven build of worker-native could not
- * build it), its test-only exports (live allocation counter, parameter echo) and a log recorder that counts model
- * opens and closes.
+ * sw_testbackend for tests of every module (shared through worker-native's test-jar): loading (skipping with the
+ * reason when the Maven build of worker-native could not build it), its test-only exports (live allocation counter,
+ * parameter echo; not part of studio_worker.h, so bound by hand here) and a log recorder that counts model opens and
+ * closes.
  */
 public final class NativeTestBackend implements AutoCloseable {
     public static final String NAME = "sw_testbackend";
@@ -67,8 +68,18 @@ public final class NativeTestBackend implements AutoCloseable {
     }
 
     /** Native buffers and contexts handed out and not yet freed. */
-    @SuppressWarnings("restricted") // binding a test-only export by hand is the point
     public long liveAllocations() {
+        return liveAllocations(backend);
+    }
+
+    /** The "key=value" lines sw_testbackend recorded for the last call of that kind. */
+    public Map<String, String> echo(int which) {
+        return echo(backend, which);
+    }
+
+    /** {@link #liveAllocations()} of a backend loaded some other way. */
+    @SuppressWarnings("restricted") // binding a test-only export by hand is the point
+    public static long liveAllocations(NativeBackend backend) {
         MethodHandle h = Linker.nativeLinker().downcallHandle(
                 backend.symbolLookup().findOrThrow("sw_test_live_allocations"), FunctionDescriptor.of(JAVA_LONG));
         try {
@@ -78,9 +89,9 @@ public final class NativeTestBackend implements AutoCloseable {
         }
     }
 
-    /** The "key=value" lines sw_testbackend recorded for the last call of that kind. */
+    /** {@link #echo(int)} of a backend loaded some other way. */
     @SuppressWarnings("restricted")
-    public Map<String, String> echo(int which) {
+    public static Map<String, String> echo(NativeBackend backend, int which) {
         MethodHandle h = Linker.nativeLinker().downcallHandle(backend.symbolLookup().findOrThrow("sw_test_echo"),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
         try (Arena arena = Arena.ofConfined()) {
