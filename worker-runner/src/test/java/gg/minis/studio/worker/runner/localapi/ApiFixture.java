@@ -1,6 +1,8 @@
 package gg.minis.studio.worker.runner.localapi;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import gg.minis.studio.worker.api.engine.Engine;
+import gg.minis.studio.worker.runner.Await;
 import gg.minis.studio.worker.runner.CapabilitiesSource;
 import gg.minis.studio.worker.runner.Worker;
 import gg.minis.studio.worker.runner.config.ConfigStore;
@@ -49,6 +51,21 @@ final class ApiFixture implements AutoCloseable {
         this.server = LocalApiServer.start(daemon, LocalApiServer.Options.of(store.load(), store.file(),
                 java.util.Map.of()));
         this.api = new ApiClient(server.url(), server.token());
+    }
+
+    /** {@code GET /daemon/status}. */
+    JsonNode status() {
+        try {
+            return ApiClient.json(api.get("/daemon/status"));
+        } catch (Exception e) {
+            throw new AssertionError("GET /daemon/status failed", e);
+        }
+    }
+
+    /** Waits until the daemon's studio session is welcomed; returns the status then. */
+    JsonNode awaitWelcomed() throws InterruptedException {
+        Await.until("the studio session to be welcomed", () -> status().path("session").path("welcomed").asBoolean());
+        return status();
     }
 
     /** Runs the daemon (registration, studio session) on its own thread. */

@@ -39,8 +39,7 @@ class LocalApiCatalogStudioTest {
                 c -> c.withValue("api_base_url", studio.baseUrl().toString()),
                 b -> b.freeRam(() -> 4 * LocalApiModelsTest.GIB));
         f.runDaemon();
-        LocalApiNativeResidencyTest.await("the studio session to be welcomed", () -> LocalApiNativeResidencyTest
-                .call(() -> json(f.api.get("/daemon/status")).path("session").path("welcomed").asBoolean()));
+        f.awaitWelcomed();
         return f;
     }
 

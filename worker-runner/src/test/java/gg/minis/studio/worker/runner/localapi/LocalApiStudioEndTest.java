@@ -1,6 +1,5 @@
 package gg.minis.studio.worker.runner.localapi;
 
-import static gg.minis.studio.worker.runner.localapi.ApiClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -41,20 +40,8 @@ class LocalApiStudioEndTest {
         studio.close();
     }
 
-    private JsonNode status() {
-        try {
-            return json(fx.api.get("/daemon/status"));
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
     private String workerId() throws Exception {
         return new ConfigStore(fx.store.file()).load().workerId();
-    }
-
-    private void awaitWelcomed() throws InterruptedException {
-        Await.until("the studio session to be welcomed", () -> status().path("session").path("welcomed").asBoolean());
     }
 
     private void assertLocalJobsRun() throws Exception {
@@ -68,12 +55,12 @@ class LocalApiStudioEndTest {
     void aRevokedTokenLeavesTheLocalApiServingUntilTheRegistrationIsReset() throws Exception {
         fx.daemon.keepServingLocally(Duration.ofMinutes(5));
         CompletableFuture<Worker.Exit> exit = fx.runDaemon();
-        awaitWelcomed();
+        fx.awaitWelcomed();
         String firstId = workerId();
 
         assertThat(studio.faults().closeSession(firstId, 4001, "token revoked")).isTrue();
-        Await.until("the studio end in the status", () -> status().path("studioEnded").isObject());
-        JsonNode ended = status().path("studioEnded");
+        Await.until("the studio end in the status", () -> fx.status().path("studioEnded").isObject());
+        JsonNode ended = fx.status().path("studioEnded");
         assertThat(ended.path("exit").asText()).isEqualTo("auth_failed");
         assertThat(ended.path("advice").asText()).contains("/daemon/registration/reset");
         assertThat(exit).isNotDone();
@@ -82,7 +69,7 @@ class LocalApiStudioEndTest {
         HttpResponse<byte[]> reset = fx.api.post("/daemon/registration/reset", "{}");
         assertThat(reset.statusCode()).isEqualTo(200);
         Await.until("a new registration welcomed", () -> {
-            JsonNode s = status();
+            JsonNode s = fx.status();
             return s.path("studioEnded").isNull() && s.path("session").path("welcomed").asBoolean();
         });
         assertThat(workerId()).isNotEqualTo(firstId);
@@ -96,18 +83,18 @@ class LocalApiStudioEndTest {
     void anUnreachableStudioIsTriedAgainAfterTheRetryDelay() throws Exception {
         fx.daemon.keepServingLocally(Duration.ofMillis(300));
         CompletableFuture<Worker.Exit> exit = fx.runDaemon();
-        awaitWelcomed();
+        fx.awaitWelcomed();
 
         studio.faults().failNextUpgrades(Integer.MAX_VALUE, 503);
         assertThat(studio.faults().dropConnection(workerId())).isTrue();
         Await.until("the studio end in the status",
-                () -> status().path("studioEnded").path("exit").asText().equals("out_of_attempts"));
-        assertThat(status().path("studioEnded").path("advice").asText()).contains("trying again at");
+                () -> fx.status().path("studioEnded").path("exit").asText().equals("out_of_attempts"));
+        assertThat(fx.status().path("studioEnded").path("advice").asText()).contains("trying again at");
         assertLocalJobsRun();
 
         studio.faults().reset();
         Await.until("the session back after the retry delay", () -> {
-            JsonNode s = status();
+            JsonNode s = fx.status();
             return s.path("studioEnded").isNull() && s.path("session").path("welcomed").asBoolean();
         });
         assertThat(exit).isNotDone();
@@ -117,9 +104,9 @@ class LocalApiStudioEndTest {
     void shuttingDownWhileTheStudioSideIsStoppedReturnsHowItEnded() throws Exception {
         fx.daemon.keepServingLocally(Duration.ofMinutes(5));
         CompletableFuture<Worker.Exit> exit = fx.runDaemon();
-        awaitWelcomed();
+        fx.awaitWelcomed();
         studio.faults().closeSession(workerId(), 4001, "token revoked");
-        Await.until("the studio end in the status", () -> status().path("studioEnded").isObject());
+        Await.until("the studio end in the status", () -> fx.status().path("studioEnded").isObject());
 
         fx.daemon.shutdown();
         assertThat(exit.get(15, TimeUnit.SECONDS)).isEqualTo(Worker.Exit.AUTH_FAILED);
@@ -128,7 +115,7 @@ class LocalApiStudioEndTest {
     @Test
     void withoutKeepServingLocallyTheDaemonReturnsAtTheEnd() throws Exception {
         CompletableFuture<Worker.Exit> exit = fx.runDaemon();
-        awaitWelcomed();
+        fx.awaitWelcomed();
         studio.faults().closeSession(workerId(), 4001, "token revoked");
         assertThat(exit.get(15, TimeUnit.SECONDS)).isEqualTo(Worker.Exit.AUTH_FAILED);
     }

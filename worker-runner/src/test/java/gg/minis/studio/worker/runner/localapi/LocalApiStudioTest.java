@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import gg.minis.studio.worker.api.task.ImageTask;
+import gg.minis.studio.worker.runner.Await;
 import gg.minis.studio.worker.runner.Worker;
 import gg.minis.studio.worker.runner.config.ConfigStore;
 import gg.minis.studio.worker.runner.localstudio.JobRecord;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,7 +41,7 @@ class LocalApiStudioTest {
         engine = new BlockingEngine();
         fx = new ApiFixture(dir, engine, c -> c.withValue("api_base_url", studio.baseUrl().toString()));
         exit = fx.runDaemon();
-        awaitWelcomed();
+        fx.awaitWelcomed();
     }
 
     @AfterEach
@@ -55,35 +55,9 @@ class LocalApiStudioTest {
         return new ConfigStore(fx.store.file()).load().workerId();
     }
 
-    private JsonNode awaitWelcomed() throws Exception {
-        await("the studio session to be welcomed", () -> {
-            JsonNode s = status();
-            return s.path("session").path("welcomed").asBoolean();
-        });
-        return status();
-    }
-
-    private JsonNode status() {
-        try {
-            return json(fx.api.get("/daemon/status"));
-        } catch (Exception e) {
-            throw new RuntimeException(e);
-        }
-    }
-
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
-
     @Test
     void statusShowsTheSession() throws Exception {
-        JsonNode s = status();
+        JsonNode s = fx.status();
         assertThat(s.path("registration").path("phase").asText()).isEqualTo("approved");
         assertThat(s.path("registration").path("workerId").asText()).isEqualTo(workerId());
         assertThat(s.path("session").path("connected").asBoolean()).isTrue();
@@ -101,14 +75,14 @@ class LocalApiStudioTest {
         assertThat(json(res).path("error").asText()).isEqualTo("busy");
         assertThat(json(res).path("message").asText()).contains("studio job studio-1");
         assertThat(res.headers().firstValue("Retry-After")).isPresent();
-        JsonNode current = status().path("currentJob");
+        JsonNode current = fx.status().path("currentJob");
         assertThat(current.path("id").asText()).isEqualTo("studio-1");
         assertThat(current.path("source").asText()).isEqualTo("studio");
 
         engine.release();
         JobRecord done = studio.awaitOutcome("studio-1").get(10, TimeUnit.SECONDS);
         assertThat(done.status()).isEqualTo(JobStatus.COMPLETED);
-        await("the engine to be free", () -> !status().path("busy").asBoolean());
+        Await.until("the engine to be free", () -> !fx.status().path("busy").asBoolean());
         assertThat(fx.api.post("/image", Map.of("prompt", "local", "steps", 1)).statusCode()).isEqualTo(200);
 
         // The studio job is in the history, with a thumbnail of its WebP result and its log lines.
@@ -148,15 +122,15 @@ class LocalApiStudioTest {
     @Test
     void pauseAndResumeReachTheStudioHeartbeats() throws Exception {
         String id = workerId();
-        await("autoEnabled heartbeats", () -> studio.workerCapabilities(id).map(c -> c.autoEnabled()).orElse(false));
+        Await.until("autoEnabled heartbeats", () -> studio.workerCapabilities(id).map(c -> c.autoEnabled()).orElse(false));
         assertThat(fx.api.post("/daemon/pause", "").statusCode()).isEqualTo(200);
-        await("a paused heartbeat", () -> !studio.workerCapabilities(id).orElseThrow().autoEnabled());
-        assertThat(status().path("session").path("welcomed").asBoolean()).isTrue();
+        Await.until("a paused heartbeat", () -> !studio.workerCapabilities(id).orElseThrow().autoEnabled());
+        assertThat(fx.status().path("session").path("welcomed").asBoolean()).isTrue();
         studio.submit(SampleJobs.llm("while-paused", "hi"));
         assertThat(studio.awaitOutcome("while-paused").get(10, TimeUnit.SECONDS).rejections().getFirst())
                 .startsWith("paused");
         assertThat(fx.api.post("/daemon/resume", "").statusCode()).isEqualTo(200);
-        await("a resumed heartbeat", () -> studio.workerCapabilities(id).orElseThrow().autoEnabled());
+        Await.until("a resumed heartbeat", () -> studio.workerCapabilities(id).orElseThrow().autoEnabled());
     }
 
     @Test
@@ -166,7 +140,7 @@ class LocalApiStudioTest {
         assertThat(json(res).path("shuttingDown").asBoolean()).isTrue();
         assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(Worker.Exit.STOPPED);
         String id = workerId();
-        await("the session to end", () -> !studio.isConnected(id));
+        Await.until("the session to end", () -> !studio.isConnected(id));
         // The close code itself is the session's business (and its frame can lose a race with the event loop's
         // shutdown on a loaded machine); when it arrived it is 1000.
         studio.lastCloseCodeReceived().ifPresent(code -> assertThat(code).isEqualTo(1000));
@@ -181,7 +155,7 @@ class LocalApiStudioTest {
         JsonNode res = json(fx.api.post("/daemon/registration/reset", ""));
         assertThat(res.path("cleared").toString()).contains("worker_id");
         assertThat(res.path("registering").asBoolean()).isTrue();
-        await("a new registration", () -> {
+        Await.until("a new registration", () -> {
             try {
                 String now = workerId();
                 return now != null && !now.equals(first);
@@ -189,7 +163,7 @@ class LocalApiStudioTest {
                 return false;
             }
         });
-        awaitWelcomed();
+        fx.awaitWelcomed();
         assertThat(exit).isNotDone();
     }
 }
