@@ -95,13 +95,14 @@ final class HttpRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             HttpMethod method = req.method();
             if (seg.length == 1 && seg[0].equals("register-request")) {
                 if (method.equals(HttpMethod.POST)) {
-                    respond(ctx, req, studio.handleRegister(req.content().toString(StandardCharsets.UTF_8)), true);
+                    respond(ctx, req,
+                            studio.registrations().register(req.content().toString(StandardCharsets.UTF_8)), true);
                 } else {
                     respond(ctx, req, Reply.error(405, "use POST"), true);
                 }
             } else if (seg.length == 2 && seg[0].equals("register-requests") && !seg[1].isEmpty()) {
                 if (method.equals(HttpMethod.GET)) {
-                    respond(ctx, req, studio.handlePoll(seg[1], bearer(req)), true);
+                    respond(ctx, req, studio.registrations().poll(seg[1], bearer(req)), true);
                 } else {
                     respond(ctx, req, Reply.error(405, "use GET"), true);
                 }

@@ -1,6 +1,5 @@
 package gg.minis.studio.worker.runner.localstudio;
 
-import gg.minis.studio.worker.runner.Sha256;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -14,9 +13,6 @@ import gg.minis.studio.worker.api.protocol.ProtocolException;
 import gg.minis.studio.worker.api.protocol.StudioFrame;
 import gg.minis.studio.worker.api.protocol.WireJson;
 import gg.minis.studio.worker.api.protocol.WorkerFrame;
-import gg.minis.studio.worker.api.registration.RegisterRequest;
-import gg.minis.studio.worker.api.registration.RegisterResponse;
-import gg.minis.studio.worker.api.registration.RegistrationStatus;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -46,15 +42,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,9 +85,6 @@ public final class LocalStudio implements AutoCloseable {
     public static final String API_PREFIX = "/graphics/api";
 
     private static final ObjectWriter FRAME_WRITER = WireJson.mapper().writerFor(StudioFrame.class);
-    private static final ObjectWriter STATUS_WRITER = WireJson.mapper().writerFor(RegistrationStatus.class);
-    private static final Pattern HEX64 = Pattern.compile("[0-9a-f]{64}");
-    private static final Pattern FIELD_IN_MESSAGE = Pattern.compile("field '([^']+)'");
     private static final SecureRandom RANDOM = new SecureRandom();
 
     public enum RegistrationMode {
@@ -221,7 +211,7 @@ public final class LocalStudio implements AutoCloseable {
     private final Options options;
     private final Faults faults = new Faults(this);
     private final Map<String, WorkerState> workers = new LinkedHashMap<>();
-    private final Map<String, RegState> registrations = new LinkedHashMap<>();
+    private final RegistrationDesk desk;
     private final Map<String, JobState> jobs = new LinkedHashMap<>();
     private final ArrayDeque<String> queue = new ArrayDeque<>();
     private final Set<WorkerSession> sessions = new LinkedHashSet<>();
@@ -254,25 +244,6 @@ public final class LocalStudio implements AutoCloseable {
         WorkerState(String workerId, String authToken) {
             this.workerId = workerId;
             this.authToken = authToken;
-        }
-    }
-
-    private static final class RegState {
-        final String requestId;
-        final String installId;
-        final Instant createdAt = Instant.now();
-        String secretHash;
-        WorkerCapabilities capabilities;
-        String userAgent;
-        RegistrationRecord.State state = RegistrationRecord.State.PENDING;
-        String workerId;
-        String reason;
-        int submits = 1;
-        int polls;
-
-        RegState(String requestId, String installId) {
-            this.requestId = requestId;
-            this.installId = installId;
         }
     }
 
@@ -320,6 +291,7 @@ public final class LocalStudio implements AutoCloseable {
             return t;
         });
         this.journal = new EventJournal(options.historyCapacity(), this::notify);
+        this.desk = new RegistrationDesk(lock, this, options.registrationMode() == RegistrationMode.AUTO_APPROVE);
         this.bossGroup = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         this.workerGroup = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         try {
@@ -436,7 +408,7 @@ public final class LocalStudio implements AutoCloseable {
         return faults;
     }
 
-    // ---- registration API --------------------------------------------------------------------------------------
+    // ---- workers and registration (RegistrationDesk) ----------------------------------------------------------
 
     /** Pre-seeds a worker's credentials (as if registration had happened). */
     public void registerWorker(String workerId, String authToken) {
@@ -475,80 +447,47 @@ public final class LocalStudio implements AutoCloseable {
 
     /** Approves a pending request (MANUAL mode); returns the new worker's credentials. Idempotent. */
     public Credentials approve(String requestId) {
-        synchronized (lock) {
-            RegState r = requireRequest(requestId);
-            if (r.state == RegistrationRecord.State.REJECTED) {
-                throw new IllegalStateException("register request " + requestId + " was rejected");
-            }
-            approveLocked(r);
-            return new Credentials(r.workerId, workers.get(r.workerId).authToken);
-        }
+        return desk.approve(requestId);
     }
 
     /** Rejects a pending request; {@code reason} may be null (then absent on the wire). */
     public void reject(String requestId, String reason) {
-        synchronized (lock) {
-            RegState r = requireRequest(requestId);
-            if (r.state == RegistrationRecord.State.APPROVED) {
-                throw new IllegalStateException("register request " + requestId + " was approved");
-            }
-            r.state = RegistrationRecord.State.REJECTED;
-            r.reason = reason;
-        }
+        desk.reject(requestId, reason);
     }
 
     /** Forgets a request: polling it answers 404 afterwards. */
     public void forget(String requestId) {
-        synchronized (lock) {
-            registrations.remove(requestId);
-        }
+        desk.forget(requestId);
     }
 
     public List<RegistrationRecord> registrationRequests() {
-        synchronized (lock) {
-            return registrations.values().stream().map(LocalStudio::toRecord).toList();
-        }
+        return desk.requests();
     }
 
     public Optional<RegistrationRecord> registrationRequest(String requestId) {
-        synchronized (lock) {
-            return Optional.ofNullable(registrations.get(requestId)).map(LocalStudio::toRecord);
-        }
+        return desk.request(requestId);
     }
 
     /** The credentials of an approved request, if approved. */
     public Optional<Credentials> credentialsFor(String requestId) {
-        synchronized (lock) {
-            RegState r = registrations.get(requestId);
-            if (r == null || r.workerId == null || !workers.containsKey(r.workerId)) {
-                return Optional.empty();
-            }
-            return Optional.of(new Credentials(r.workerId, workers.get(r.workerId).authToken));
-        }
+        return desk.credentialsFor(requestId);
     }
 
-    private RegState requireRequest(String requestId) {
-        RegState r = registrations.get(requestId);
-        if (r == null) {
-            throw new IllegalArgumentException("unknown register request " + requestId);
-        }
-        return r;
+    /** A new worker with a fresh id and token (the desk approving a request); call with the lock held. */
+    Credentials issueCredentialsLocked() {
+        Credentials c = new Credentials("worker-" + randomHex(6), randomHex(32));
+        workers.put(c.workerId(), new WorkerState(c.workerId(), c.authToken()));
+        return c;
     }
 
-    private void approveLocked(RegState r) {
-        if (r.state == RegistrationRecord.State.APPROVED) {
-            return;
-        }
-        String workerId = "worker-" + randomHex(6);
-        workers.put(workerId, new WorkerState(workerId, randomHex(32)));
-        r.state = RegistrationRecord.State.APPROVED;
-        r.workerId = workerId;
-        LOG.info("register request {} approved as {}", r.requestId, workerId);
+    /** The credentials of a worker that still exists; call with the lock held. */
+    Optional<Credentials> credentialsLocked(String workerId) {
+        WorkerState w = workerId == null ? null : workers.get(workerId);
+        return w == null ? Optional.empty() : Optional.of(new Credentials(w.workerId, w.authToken));
     }
 
-    private static RegistrationRecord toRecord(RegState r) {
-        return new RegistrationRecord(r.requestId, r.installId, r.state, r.capabilities, r.userAgent, r.workerId,
-                r.reason, r.submits, r.polls, r.createdAt);
+    RegistrationDesk registrations() {
+        return desk;
     }
 
     // ---- jobs API ----------------------------------------------------------------------------------------------
@@ -718,72 +657,6 @@ public final class LocalStudio implements AutoCloseable {
     }
 
     // ---- HTTP handlers (event loop) ----------------------------------------------------------------------------
-
-    HttpRouter.Reply handleRegister(String body) {
-        RegisterRequest req;
-        try {
-            req = WireJson.decode(body, RegisterRequest.class, "register request");
-        } catch (ProtocolException e) {
-            Matcher m = FIELD_IN_MESSAGE.matcher(e.getMessage());
-            return HttpRouter.Reply.error(400, e.getMessage(), m.find() ? m.group(1) : null);
-        }
-        if (!HEX64.matcher(req.registrationSecretHash()).matches()) {
-            return HttpRouter.Reply.error(400,
-                    "invalid register request: field 'registrationSecretHash' must be 64 lowercase hex characters",
-                    "registrationSecretHash");
-        }
-        try {
-            UUID.fromString(req.installId());
-        } catch (IllegalArgumentException e) {
-            return HttpRouter.Reply.error(400, "invalid register request: field 'installId' is not a UUID",
-                    "installId");
-        }
-        synchronized (lock) {
-            for (RegState r : registrations.values()) {
-                if (r.installId.equals(req.installId()) && r.state == RegistrationRecord.State.PENDING) {
-                    r.secretHash = req.registrationSecretHash();
-                    r.capabilities = req.capabilities();
-                    r.userAgent = req.userAgent();
-                    r.submits++;
-                    return HttpRouter.Reply.json(200, new RegisterResponse(r.requestId, "pending"));
-                }
-            }
-            RegState r = new RegState("req-" + UUID.randomUUID(), req.installId());
-            r.secretHash = req.registrationSecretHash();
-            r.capabilities = req.capabilities();
-            r.userAgent = req.userAgent();
-            registrations.put(r.requestId, r);
-            LOG.info("register request {} from install {} ({})", r.requestId, r.installId, r.userAgent);
-            return HttpRouter.Reply.json(200, new RegisterResponse(r.requestId, "pending"));
-        }
-    }
-
-    HttpRouter.Reply handlePoll(String requestId, String secret) {
-        synchronized (lock) {
-            RegState r = registrations.get(requestId);
-            if (r == null) {
-                return HttpRouter.Reply.error(404, "unknown register request");
-            }
-            if (secret == null || !constantTimeEquals(Sha256.hex(secret), r.secretHash)) {
-                return HttpRouter.Reply.error(401, "bad registration secret");
-            }
-            r.polls++;
-            if (r.state == RegistrationRecord.State.PENDING && options.registrationMode() == RegistrationMode.AUTO_APPROVE) {
-                approveLocked(r);
-            }
-            RegistrationStatus status = switch (r.state) {
-                case PENDING -> new RegistrationStatus.Pending();
-                case APPROVED -> {
-                    WorkerState w = workers.get(r.workerId);
-                    yield w == null
-                            ? new RegistrationStatus.Rejected("worker was deleted")
-                            : new RegistrationStatus.Approved(w.workerId, w.authToken);
-                }
-                case REJECTED -> new RegistrationStatus.Rejected(r.reason);
-            };
-            return new HttpRouter.Reply(200, encodeStatus(status).getBytes(StandardCharsets.UTF_8));
-        }
-    }
 
     boolean tokenMatches(String workerId, String token) {
         synchronized (lock) {
@@ -1242,14 +1115,6 @@ public final class LocalStudio implements AutoCloseable {
         }
     }
 
-    private static String encodeStatus(RegistrationStatus status) {
-        try {
-            return STATUS_WRITER.writeValueAsString(status);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode " + status, e);
-        }
-    }
-
     static String typeOf(StudioFrame frame) {
         return switch (frame) {
             case StudioFrame.Welcome w -> "welcome";
@@ -1289,7 +1154,7 @@ public final class LocalStudio implements AutoCloseable {
         return text == null || text.length() <= 2000 ? text : text.substring(0, 2000) + "...";
     }
 
-    private static boolean constantTimeEquals(String a, String b) {
+    static boolean constantTimeEquals(String a, String b) {
         return MessageDigest.isEqual(a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
 
