@@ -1,5 +1,6 @@
 package gg.minis.studio.worker.benchmarks;
 
+import gg.minis.studio.worker.runner.Launch;
 import gg.minis.studio.worker.runner.localstudio.JobStatus;
 import gg.minis.studio.worker.runner.localstudio.LocalStudio;
 import gg.minis.studio.worker.runner.localstudio.SampleJobs;
@@ -66,9 +67,10 @@ public class FootprintBenchmark {
         long seq = studio.lastEventSeq();
         long start = System.nanoTime();
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xshare:auto"));
-        // e.g. -Dbench.footprint.jvmArgs=-Xmx128m, to tell heap sizing from retained memory
-        String jvmArgs = System.getProperty("bench.footprint.jvmArgs", "").strip();
+        List<String> command = new ArrayList<>(List.of(java, "-Xshare:auto"));
+        // The options the worker ships with (Launch.JVM_OPTIONS), or others: -Dbench.footprint.jvmArgs="..." (e.g.
+        // --enable-native-access=ALL-UNNAMED alone, for the JVM's default heap)
+        String jvmArgs = System.getProperty("bench.footprint.jvmArgs", String.join(" ", Launch.JVM_OPTIONS)).strip();
         if (!jvmArgs.isEmpty()) {
             command.addAll(List.of(jvmArgs.split("\\s+")));
         }

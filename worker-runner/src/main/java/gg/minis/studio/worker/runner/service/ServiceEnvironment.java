@@ -2,6 +2,7 @@ package gg.minis.studio.worker.runner.service;
 
 import gg.minis.studio.worker.runner.Launch;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,11 +40,15 @@ public record ServiceEnvironment(
     }
 
     /**
-     * What the entry starts: {@code java --enable-native-access=ALL-UNNAMED -jar RUNNER run --config CONFIG}; the flag
-     * keeps the JDK from warning about (and one day refusing) the engines' native calls.
+     * What the entry starts: {@code java OPTIONS -jar RUNNER run --config CONFIG} with {@link Launch#JVM_OPTIONS}:
+     * native access keeps the JDK from warning about (and one day refusing) the engines' native calls; the fixed young
+     * generation keeps a long-running worker's memory flat.
      */
     public List<String> workerCommand(Path javaBinary) {
-        return List.of(javaBinary.toString(), "--enable-native-access=ALL-UNNAMED", "-jar", runnerJar.toString(),
-                "run", "--config", config.toString());
+        List<String> command = new ArrayList<>();
+        command.add(javaBinary.toString());
+        command.addAll(Launch.JVM_OPTIONS);
+        command.addAll(List.of("-jar", runnerJar.toString(), "run", "--config", config.toString()));
+        return List.copyOf(command);
     }
 }

@@ -47,7 +47,7 @@ class ServiceManagerTest {
         SystemdUserService systemd = (SystemdUserService) manager("Linux");
         assertThat(systemd.unitFile()).isEqualTo(home.resolve(".config/systemd/user/minis-studio-worker.service"));
         String unit = systemd.unitText();
-        assertThat(unit).contains("ExecStart=\"" + java + "\" --enable-native-access=ALL-UNNAMED -jar \"" + jar
+        assertThat(unit).contains("ExecStart=\"" + java + "\" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmn24m -jar \"" + jar
                 + "\" run --config \"" + config + "\"\n");
         assertThat(unit).contains("Restart=on-failure\n").contains("RestartSec=10\n")
                 .contains("[Install]\nWantedBy=default.target\n");
@@ -55,7 +55,7 @@ class ServiceManagerTest {
         Path odd = dir.resolve("100%/a\"b$HOME/runner.jar");
         String oddUnit = new SystemdUserService(new ServiceEnvironment("Linux", home, Map.of(),
                 Path.of("/usr/bin/java"), odd, config, commands)).unitText();
-        assertThat(oddUnit).contains("ExecStart=/usr/bin/java --enable-native-access=ALL-UNNAMED -jar \""
+        assertThat(oddUnit).contains("ExecStart=/usr/bin/java --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmn24m -jar \""
                 + dir + "/100%%/a\\\"b$$HOME/runner.jar\"");
     }
 
@@ -138,6 +138,8 @@ class ServiceManagerTest {
                     <array>
                         <string>%s</string>
                         <string>--enable-native-access=ALL-UNNAMED</string>
+                        <string>-XX:+UseSerialGC</string>
+                        <string>-Xmn24m</string>
                         <string>-jar</string>
                         <string>%s</string>
                         <string>run</string>
@@ -180,7 +182,7 @@ class ServiceManagerTest {
         WindowsAutostart win = new WindowsAutostart(new ServiceEnvironment("Windows 11", home, Map.of(), javaExe,
                 jar, config, commands));
         assertThat(win.taskCommand()).isEqualTo("\"" + javaExe.resolveSibling("javaw.exe")
-                + "\" --enable-native-access=ALL-UNNAMED -jar \"" + jar + "\" run --config \"" + config + "\"");
+                + "\" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmn24m -jar \"" + jar + "\" run --config \"" + config + "\"");
 
         assertThat(win.execute(win.installPlan()).ok()).isTrue();
         assertThat(commands.commands).containsExactly(List.of("schtasks", "/Create", "/TN", "MinisStudioWorker",
