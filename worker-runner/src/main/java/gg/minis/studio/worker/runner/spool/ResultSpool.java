@@ -98,8 +98,17 @@ public final class ResultSpool {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list result spool " + dir, e);
         }
-        entries.sort(Comparator.comparing(SpooledResult::createdAt).thenComparing(SpooledResult::jobId));
+        // As instants, not strings: Instant.toString() drops a zero fraction, so "...:00Z" sorts after "...:00.5Z".
+        entries.sort(Comparator.comparing(ResultSpool::createdInstant).thenComparing(SpooledResult::jobId));
         return entries;
+    }
+
+    private static Instant createdInstant(SpooledResult entry) {
+        try {
+            return Instant.parse(entry.createdAt());
+        } catch (RuntimeException e) { // hand-edited or from an older format: first, so it is not starved
+            return Instant.EPOCH;
+        }
     }
 
     public Optional<SpooledResult> get(String jobId) {

@@ -17,6 +17,25 @@ class ResultSpoolTest {
     Path dir;
 
     @Test
+    void pendingIsOrderedByCreationTimeNotByItsText() throws Exception {
+        ResultSpool spool = new ResultSpool(dir);
+        spool.putJson("job-later", "w", "p", JsonNodeFactory.instance.objectNode());
+        spool.putJson("job-earlier", "w", "p", JsonNodeFactory.instance.objectNode());
+        // Instant.toString() drops a zero fraction: as text "...:00.500Z" < "...:00Z", though it is half a second later.
+        rewriteCreatedAt("job-later", "2026-11-27T10:00:00.500Z");
+        rewriteCreatedAt("job-earlier", "2026-11-27T10:00:00Z");
+        assertThat(new ResultSpool(dir).pending()).extracting(SpooledResult::jobId)
+                .containsExactly("job-earlier", "job-later");
+    }
+
+    private void rewriteCreatedAt(String jobId, String createdAt) throws Exception {
+        Path meta = dir.resolve(jobId + ".json");
+        String json = Files.readString(meta);
+        Files.writeString(meta,
+                json.replaceFirst("\"createdAt\":\"[^\"]+\"", "\"createdAt\":\"" + createdAt + "\""));
+    }
+
+    @Test
     void entriesSurviveARestartInOrderAndLeaveOnlyWhenRemoved() throws Exception {
         ResultSpool spool = new ResultSpool(dir);
         spool.putBinary("job-1", "w-1", "a fox", "png", new byte[] {1, 2, 3});
