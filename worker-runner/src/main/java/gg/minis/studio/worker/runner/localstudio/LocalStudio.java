@@ -606,6 +606,13 @@ public final class LocalStudio implements AutoCloseable {
         }
     }
 
+    /** Connections whose upgrade is being left unanswered ({@code stallUpgrades}) and are still open. */
+    public int stalledConnectionCount() {
+        synchronized (lock) {
+            return stalled.size();
+        }
+    }
+
     /** Live WebSocket sessions (welcomed or not). */
     public int activeSessionCount() {
         synchronized (lock) {

@@ -35,6 +35,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.URI;
 import java.time.Duration;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -141,6 +142,12 @@ public final class StudioSocket {
             if (!f.isSuccess()) {
                 result.completeExceptionally(new StudioConnectException(
                         "cannot connect to " + uri + ": " + describe(f.cause()), false, f.cause()));
+            }
+        });
+        // A caller that gave up (cancelled the future) leaves no half-open connection behind.
+        result.whenComplete((socket, error) -> {
+            if (error instanceof CancellationException) {
+                channel.close();
             }
         });
         // One deadline for TCP + TLS + upgrade, so a studio that accepts TCP but never upgrades cannot hang us.

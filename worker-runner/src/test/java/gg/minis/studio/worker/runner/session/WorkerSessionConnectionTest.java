@@ -14,6 +14,7 @@ import gg.minis.studio.worker.api.protocol.WireJson;
 import gg.minis.studio.worker.api.protocol.WorkerFrame;
 import gg.minis.studio.worker.engines.synthetic.SyntheticEngine;
 import gg.minis.studio.worker.engines.testing.RefusedPort;
+import gg.minis.studio.worker.runner.Await;
 import gg.minis.studio.worker.runner.Worker;
 import gg.minis.studio.worker.runner.localstudio.JobStatus;
 import gg.minis.studio.worker.runner.localstudio.LocalStudio;
@@ -352,6 +353,20 @@ class WorkerSessionConnectionTest extends StudioTestBase {
             assertThat(w.exit).isNotDone();
             assertThat(w.worker.sessionStatus().consecutiveFailures()).isZero();
         }
+    }
+
+    @Test
+    void aStopDuringAStalledConnectEndsItWithoutWaitingForTheConnectTimeout() throws Exception {
+        Settings s = Settings.fast();
+        s.connectTimeout = Duration.ofMinutes(2); // far beyond awaitExit's wait: only aborting the connect ends in time
+        studio.faults().stallUpgrades(true);
+        try (Running w = Running.start(builder().settings(s.build()).build())) {
+            Await.until("the upgrade left unanswered", () -> !refusals().isEmpty());
+            w.worker.stop();
+            assertThat(w.awaitExit()).isEqualTo(Worker.Exit.STOPPED);
+        }
+        Await.until("the worker to close the stalled connection", () -> studio.stalledConnectionCount() == 0);
+        assertThat(studio.connectionCount()).isZero();
     }
 
     @Test
