@@ -2,6 +2,7 @@ package gg.minis.studio.worker.engines.image;
 
 import gg.minis.studio.worker.api.engine.CancellationToken;
 import gg.minis.studio.worker.api.engine.EngineException;
+import gg.minis.studio.worker.engines.media.ImageEncoding;
 import gg.minis.studio.worker.engines.support.InputFetcher;
 import gg.minis.studio.worker.natives.ImagePixels;
 import java.awt.Color;
@@ -40,18 +41,7 @@ final class ImageInputs {
             throws EngineException {
         BufferedImage scaled = scaled(decode(field, url, fetcher.fetch(field, url, MAX_BYTES, cancel)), width,
                 height, Color.WHITE);
-        byte[] data = new byte[width * height * 3];
-        int[] row = new int[width];
-        for (int y = 0, i = 0; y < height; y++) {
-            scaled.getRGB(0, y, width, 1, row, 0, width);
-            for (int x = 0; x < width; x++) {
-                int p = row[x];
-                data[i++] = (byte) (p >>> 16);
-                data[i++] = (byte) (p >>> 8);
-                data[i++] = (byte) p;
-            }
-        }
-        return new ImagePixels(width, height, 3, data);
+        return new ImagePixels(width, height, 3, ImageEncoding.packed(scaled, false));
     }
 
     /** The image at {@code url} as a one-channel mask of {@code width} x {@code height}. */

@@ -57,8 +57,8 @@ public final class ImageEncoding {
         return lib.encode(packed(image, alpha), w, h, alpha, webp.quality());
     }
 
-    /** Pixels as packed RGB or RGBA bytes, rows top down. */
-    static byte[] packed(BufferedImage image, boolean alpha) {
+    /** Pixels as packed RGB or RGBA bytes, rows top down (what libwebp and the native image ABI take). */
+    public static byte[] packed(BufferedImage image, boolean alpha) {
         int w = image.getWidth();
         int h = image.getHeight();
         int channels = alpha ? 4 : 3;
