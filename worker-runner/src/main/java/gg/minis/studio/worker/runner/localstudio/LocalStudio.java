@@ -427,9 +427,9 @@ public final class LocalStudio implements AutoCloseable {
 
     /** Creates a worker with a fresh id and token. */
     public Credentials newWorker() {
-        Credentials c = new Credentials("worker-" + randomHex(6), randomHex(32));
-        registerWorker(c.workerId(), c.authToken());
-        return c;
+        synchronized (lock) {
+            return issueCredentialsLocked();
+        }
     }
 
     /** Deletes a worker: its live session gets {@code error worker_deleted} and close 4004; its token stops working. */
