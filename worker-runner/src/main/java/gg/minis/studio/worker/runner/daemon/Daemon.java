@@ -56,7 +56,7 @@ public final class Daemon {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
     /**
-     * Why the studio side stopped for good while the local side keeps serving ({@link Builder#keepServingLocally}).
+     * Why the studio side stopped for good while the local side keeps serving ({@link #keepServingLocally}).
      *
      * @param exit   how the studio side ended
      * @param at     when
@@ -193,28 +193,34 @@ public final class Daemon {
 
     /** Waits, serving locally, until the studio side should start again (true) or the daemon shuts down (false). */
     private boolean awaitStudioRestart(Worker.Exit exit) throws InterruptedException {
+        boolean retries = exit == Worker.Exit.OUT_OF_ATTEMPTS;
+        Instant retryAt = Instant.now().plus(studioRetryAfter);
+        long retryDeadline = System.nanoTime() + studioRetryAfter.toNanos();
         String advice = switch (exit) {
             case AUTH_FAILED -> "the studio refused this worker's token; reset the registration (console or POST "
                     + "/daemon/registration/reset) to register again";
             case REGISTRATION_REJECTED -> "the operator rejected the registration; reset it (console or POST "
                     + "/daemon/registration/reset) to ask again";
             case OUT_OF_ATTEMPTS -> "the studio could not be reached; trying again at "
-                    + Instant.now().plus(studioRetryAfter).truncatedTo(ChronoUnit.SECONDS)
+                    + retryAt.truncatedTo(ChronoUnit.SECONDS)
                     + " (or at a registration reset)";
             case STOPPED -> throw new IllegalArgumentException("not an end: " + exit);
         };
         studioEnded = new StudioEnd(exit, Instant.now(), advice);
         log.warn("studio side stopped ({}): {}; local jobs are still served", exit.name().toLowerCase(Locale.ROOT)
                 .replace('_', ' '), advice);
-        long retryAt = exit == Worker.Exit.OUT_OF_ATTEMPTS ? System.nanoTime() + studioRetryAfter.toNanos() : Long.MAX_VALUE;
         try {
             synchronized (studioSideEnded) {
                 while (!shutdownRequested && !restartRequested.get()) {
-                    long left = retryAt - System.nanoTime();
+                    if (!retries) {
+                        studioSideEnded.wait(); // woken by shutdown() or a registration reset
+                        continue;
+                    }
+                    long left = retryDeadline - System.nanoTime();
                     if (left <= 0) {
                         break;
                     }
-                    TimeUnit.NANOSECONDS.timedWait(studioSideEnded, Math.min(left, TimeUnit.SECONDS.toNanos(60)));
+                    TimeUnit.NANOSECONDS.timedWait(studioSideEnded, left);
                 }
             }
         } finally {
